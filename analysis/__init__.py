@@ -1,0 +1,1 @@
+"""Measures over clean inputs: coverage, reach, siting, targets, reports and maps. No file or network IO."""
