@@ -1,0 +1,254 @@
+"""End-to-end runs shared by the CLI, the demo and the app: read (geo) -> measure (analysis).
+
+Nothing here draws widgets or parses arguments; everything here returns frozen records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from analysis.assign import assign_facilities, disagreements
+from analysis.coverage import coverage_summary, township_counts
+from geo import boundaries, divisions
+from servicecircle._errors import InputError
+from servicecircle.layers import LAYERS
+
+WGS84 = "EPSG:4326"
+REPORT_COLUMNS = ["file", "row", "column", "value", "reason", "fix", "action"]
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    """One register file to import: where it is and how to read it."""
+
+    source: Path | tuple[bytes, str]
+    layer: str | None = None
+    crs: str = "auto"
+    columns: dict[str, str] | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """The counties measured, their township list and polygons."""
+
+    code: str
+    counties: pd.DataFrame
+    county_polygons: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame  # official units; geometry where known; approximate flag
+    polygon_source: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        if len(self.counties) == 1:
+            return str(self.counties["name"].iloc[0])
+        first = self.counties.iloc[0]
+        if len(self.code) == 4:
+            return str(first["city_name"])
+        return str(first["province_name"])
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Facilities of every register, the validation report and the import sources."""
+
+    facilities: gpd.GeoDataFrame
+    report: pd.DataFrame
+    sources: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class CoverageRun:
+    region: Region
+    facilities: gpd.GeoDataFrame  # with township_code (chosen), county_code, assigned_by
+    report: pd.DataFrame
+    disagreements: pd.DataFrame
+    townships: gpd.GeoDataFrame  # region.townships + n_<layer>, covered_<layer>
+    summary: pd.DataFrame
+    targets: pd.DataFrame
+    comparison: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+
+def load_region(
+    region_code: str,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    township_list: Path | None = None,
+    township_polygons: Path | None = None,
+    county_boundaries: Path | None = None,
+    seat_points: gpd.GeoDataFrame | None = None,
+) -> Region:
+    """Counties, official townships and township polygons for a region code.
+
+    Township polygons come from ``township_polygons`` when given; else they are approximated
+    from ``seat_points`` (e.g. OSM 街道办事处; the demo passes the bundle's); else there are none
+    and facilities are assigned by their declared township only.
+    """
+    counties = divisions.counties_in(region_code)
+    codes = counties["code"].tolist()
+    official = (
+        divisions.read_township_list(township_list)
+        if township_list is not None
+        else divisions.official_townships()
+    )
+    townships = divisions.townships_of(codes, kinds=kinds, townships=official)
+    if townships.empty:
+        raise InputError(
+            f"no township-level units for region {region_code} in the "
+            f"{'given list ' + str(township_list) if township_list else 'official 2023 list'}"
+            + (f" with kinds {kinds}" if kinds else "")
+        )
+    polys = boundaries.county_polygons(codes, path=county_boundaries)
+    notes: list[str] = []
+    geoms = pd.Series([None] * len(townships), index=townships.index, dtype=object)
+    approximate = pd.Series(False, index=townships.index)
+    if township_polygons is not None:
+        user, report = boundaries.read_polygons(township_polygons, what="township boundary")
+        by_code = user.set_index("code").geometry
+        hit = townships["code"].map(by_code)
+        if hit.isna().all() and "name" in user:
+            from geo.names import match_townships
+
+            m = match_townships(user["name"], townships)
+            user = user.assign(code=m["township_code"].values)
+            hit = townships["code"].map(user[user.code != ""].set_index("code").geometry)
+        geoms = hit
+        source = f"user file {Path(township_polygons).name}"
+        notes += [f"{r.file} row {r.row}: {r.reason}" for r in report.itertuples()]
+    elif seat_points is not None and not seat_points.empty:
+        from geo.crs import local_metric_crs
+
+        parts = []
+        for county in polys.itertuples():
+            c = county.geometry.centroid
+            metric = local_metric_crs(c.x, c.y)
+            sub = townships[townships["county_code"] == county.code]
+            seats, unmatched = boundaries.township_seats_from_pois(
+                seat_points, sub, county=county.geometry, metric_crs=metric
+            )
+            if seats.empty:
+                notes.append(f"{county.name}: no township-seat point matched; no township polygons")
+                continue
+            if len(unmatched):
+                notes.append(
+                    f"{county.name}: {len(unmatched)} township(s) without a seat point have no "
+                    f"approximate polygon: {'、'.join(unmatched['name'])}"
+                )
+            parts.append(
+                boundaries.approximate_township_polygons(county.geometry, seats, metric_crs=metric)
+            )
+        if parts:
+            cells = pd.concat(parts).set_index("code").geometry
+            geoms = townships["code"].map(cells)
+            approximate = geoms.notna()
+        source = "approximate: Voronoi cells of OSM 街道办事处 points clipped to the county"
+    else:
+        source = "none: facilities are assigned by their declared township"
+    gdf = gpd.GeoDataFrame(
+        townships.assign(approximate=approximate.values),
+        geometry=gpd.GeoSeries(list(geoms.values), crs=WGS84),
+        crs=WGS84,
+    )
+    return Region(region_code, counties, polys, gdf, source, tuple(notes))
+
+
+def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
+    """Read every register; good rows kept, every problem in one report."""
+    from geo.registers import read_register
+
+    area = shapely.union_all(list(region.county_polygons.geometry))
+    frames, reports, sources = [], [], []
+    county = region.counties["code"].iloc[0] if len(region.counties) == 1 else None
+    for spec in specs:
+        result = read_register(
+            spec.source,
+            layer=spec.layer,
+            columns=spec.columns,
+            crs=spec.crs,
+            sheet=spec.sheet,
+            region=area,
+            official=region.townships.drop(columns="geometry"),
+            county_code=county,
+        )
+        frames.append(result.facilities)
+        reports.append(result.report)
+        sources.append(result.source)
+    if frames:
+        facilities = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    else:
+        facilities = _empty_facilities()
+    report = (
+        pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=REPORT_COLUMNS)
+    )
+    return Imported(facilities, report, tuple(sources))
+
+
+def _empty_facilities() -> gpd.GeoDataFrame:
+    cols = [
+        "facility_id",
+        "name",
+        "layer",
+        "kind",
+        "township_declared",
+        "township_code",
+        "address",
+        "source_file",
+        "source_row",
+    ]
+    return gpd.GeoDataFrame({c: pd.Series(dtype=str) for c in cols}, geometry=[], crs=WGS84)
+
+
+def coverage_run(
+    region: Region,
+    imported: Imported,
+    *,
+    plan: str | None = None,
+    prefer: str = "polygon",
+    year: int | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> CoverageRun:
+    """Assign facilities, measure coverage and hold it to the plan targets."""
+    from analysis.targets import compare_with_targets, targets_for_region
+    from geo.plans import read_plan_targets
+
+    facilities = imported.facilities
+    with_poly = region.townships[region.townships.geometry.notna()]
+    assigned = assign_facilities(
+        facilities, with_poly, prefer=prefer, counties=region.county_polygons
+    )
+    placed = facilities.drop(columns=["township_code"]).join(
+        assigned[["township_code", "county_code", "assigned_by", "by_polygon", "by_declared"]]
+    )
+    placed = gpd.GeoDataFrame(placed, geometry="geometry", crs=WGS84)
+    layers = list(LAYERS)
+    counts = township_counts(region.townships, placed, layers=layers)
+    townships = gpd.GeoDataFrame(region.townships.join(counts), geometry="geometry", crs=WGS84)
+    summary = coverage_summary(region.townships, placed, region.counties, layers=layers)
+    cat = catalogue if catalogue is not None else read_plan_targets()
+    targets = targets_for_region(cat, region_code=region.code, plan=plan, year=year)
+    comparison = compare_with_targets(summary, targets)
+    return CoverageRun(
+        region=region,
+        facilities=placed,
+        report=imported.report,
+        disagreements=disagreements(facilities, assigned, region.townships),
+        townships=townships,
+        summary=summary,
+        targets=targets,
+        comparison=comparison,
+        params={
+            "region": region.code,
+            "plan": plan,
+            "prefer": prefer,
+            "year": year,
+            "polygons": region.polygon_source,
+        },
+    )
