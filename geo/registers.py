@@ -1,0 +1,1056 @@
+"""Read a county's facility register (Excel, CSV, GeoJSON, Shapefile, GeoPackage) and validate it.
+
+A register is a list of facilities of one layer (养老服务中心, 社工站, 骨灰安放设施,
+未成年人保护工作站) or of several, told apart by a 类型 column. Coordinates come from web maps
+(GCJ-02, BD-09), GPS (WGS84), CGCS2000 or its Gauss–Krüger projections; some rows are garbage.
+:func:`read_register` keeps the good rows and reports every problem row by row, the way the user
+sees the file (Excel row numbers), with the value, the reason and the fix.
+
+Files are parsed, never executed: CSV text, XLSX via openpyxl (values only), GeoJSON via
+:mod:`json`, Shapefile/GeoPackage via pyogrio.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from geo.crs import (
+    guess_xy_crs,
+    in_china,
+    is_geographic_crs,
+    local_metric_crs,
+    normalize_crs,
+    points_to_wgs84,
+    swapped_xy,
+)
+from geo.names import match_townships
+from servicecircle._errors import DataMissingError, InputError
+from servicecircle.layers import LAYER_KEYWORDS, LAYERS
+
+__all__ = ["REPORT_COLUMNS", "RegisterImport", "read_register"]
+
+#: columns of :attr:`RegisterImport.report`
+REPORT_COLUMNS: Final = ("file", "row", "column", "value", "reason", "fix", "action")
+#: columns of :attr:`RegisterImport.facilities` (plus ``geometry``)
+FACILITY_COLUMNS: Final = (
+    "facility_id",
+    "name",
+    "layer",
+    "kind",
+    "township_declared",
+    "township_code",
+    "address",
+    "source_file",
+    "source_row",
+)
+#: a point this far outside ``region`` is still accepted (boundaries are simplified)
+REGION_TOLERANCE_M: Final = 200.0
+#: the fix for a row whose layer cannot be told
+LAYER_FIX: Final = "add 类型 or pass --layer"
+
+FORMATS: Final[dict[str, str]] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shapefile",
+    ".zip": "shapefile",
+    ".gpkg": "gpkg",
+}
+
+#: field -> header aliases matched exactly (after NFKC, lower-casing and removing spaces)
+COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "name": ("名称", "机构名称", "站点名称", "设施名称", "单位名称", "name"),
+    "kind": ("类型", "设施类型", "机构类型", "站点类型", "类别", "type", "kind"),
+    "lon": ("经度", "lng", "lon", "long", "longitude", "x"),
+    "lat": ("纬度", "lat", "latitude", "y"),
+    "township": (
+        "所属乡镇",
+        "所属街道",
+        "乡镇(街道)",
+        "所属乡镇(街道)",
+        "乡镇街道",
+        "乡镇",
+        "街道",
+        "township",
+        "town",
+    ),
+    "code": ("行政区划代码", "区划代码", "区划编码", "乡镇代码", "街道代码", "code"),
+    "address": ("地址", "详细地址", "address", "addr"),
+}
+#: second pass for headers no exact alias claimed: (must contain one of, must contain none of)
+_CONTAINS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "lon": (("经度", "lng", "longitude"), ()),
+    "lat": (("纬度", "latitude"), ()),
+    "code": (("区划代码", "区划编码"), ()),
+    "township": (("乡镇", "街道"), ("地址", "代码", "编码")),
+    "name": (("名称",), ("乡镇", "街道", "区划", "社区", "村", "县", "类型")),
+    "kind": (("类型", "类别"), ()),
+    "address": (("地址",), ()),
+}
+#: words in a coordinate header that say which system it is in
+_CRS_HINTS: Final = (
+    ("bd09", re.compile(r"百度|baidu|bd-?09|^bd_|_bd$")),
+    ("gcj02", re.compile(r"高德|腾讯|火星|gcj|amap")),
+    ("cgcs2000", re.compile(r"cgcs|2000|天地图")),
+    ("wgs84", re.compile(r"wgs|gps")),
+)
+_FIELD_LABELS: Final = {
+    "name": "名称",
+    "kind": "类型",
+    "lon": "经度",
+    "lat": "纬度",
+    "township": "所属乡镇",
+    "code": "行政区划代码",
+    "address": "地址",
+}
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DMS = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分])?\s*"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:\"|″|''|秒))?$"
+)
+_HEMI = re.compile(r"^(东经|北纬|[NEne])|([NEne]|°)$")
+
+
+@dataclass(frozen=True)
+class RegisterImport:
+    """The result of reading one register.
+
+    Attributes
+    ----------
+    facilities
+        The kept rows in EPSG:4326: ``facility_id`` (12 hex digits, stable for file + row +
+        name), ``name``, ``layer`` (a key of :data:`servicecircle.layers.LAYERS`), ``kind`` (the
+        raw 类型 text or ''), ``township_declared``, ``township_code`` (9 digits or ''),
+        ``address``, ``source_file``, ``source_row``, ``geometry`` (Point, or None for a facility
+        known only by its township).
+    report
+        One row per problem: ``file, row, column, value, reason, fix, action`` with action
+        'rejected' (row not imported), 'repaired' (imported after a fix) or 'warning'.
+    source
+        What was read and how: file, sha256, format, encoding, sheet, columns (field -> header),
+        crs, crs_reason, rows_read, rows_kept, rows_rejected, rows_repaired, duplicates_dropped.
+    """
+
+    facilities: gpd.GeoDataFrame
+    report: pd.DataFrame
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A parsed file before validation: text cells with the user's headers and row numbers."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    fmt: str
+    geometry: gpd.GeoSeries | None = None
+    file_crs: CRS | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _text(value: object) -> str:
+    """A cell as text: '' for empty, integers without '.0', everything else str() stripped."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def _norm_header(h: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(h))).lower()
+
+
+def _parse_coord(text: str) -> float:
+    """A coordinate cell as a float (NaN when it is not a number).
+
+    Accepts decimals ("114.305"), full-width digits, a degree sign or hemisphere letter
+    ("114.305°E", "东经114.305") and degrees-minutes-seconds ("114°18'18\"").
+    """
+    t = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    if not t:
+        return float("nan")
+    t = _HEMI.sub("", _HEMI.sub("", t))
+    if _NUMBER.match(t):
+        return float(t)
+    m = _DMS.match(t)
+    if m:
+        deg, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+        if minutes < 60 and seconds < 60:
+            return deg + minutes / 60.0 + seconds / 3600.0
+    return float("nan")
+
+
+def _layer_from_text(text: str) -> tuple[str | None, list[str]]:
+    """The layer a 类型 text or file name names: (layer or None, all layers that matched)."""
+    low = unicodedata.normalize("NFKC", text).lower()
+    hits = [key for key, words in LAYER_KEYWORDS.items() if any(w in low for w in words)]
+    if not hits:
+        for key, label in LAYERS.items():
+            if label in text:
+                hits.append(key)
+    return (hits[0] if len(hits) == 1 else None), hits
+
+
+def _check_layer(layer: str) -> str:
+    if layer in LAYERS:
+        return layer
+    for key, label in LAYERS.items():
+        if layer.strip() == label:
+            return key
+    raise InputError(
+        f"layer={layer!r} is not a facility layer; use one of "
+        + ", ".join(f"{k} ({v})" for k, v in LAYERS.items())
+    )
+
+
+def _facility_id(file_name: str, row: int, name: str) -> str:
+    return hashlib.sha1(f"{file_name}|{row}|{name}".encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------------------------
+# reading bytes and formats
+
+
+def _source_bytes(
+    source: str | Path | tuple[bytes, str], source_name: str | None
+) -> tuple[bytes, str, Path | None]:
+    if isinstance(source, tuple):
+        if len(source) != 2 or not isinstance(source[0], bytes | bytearray):
+            raise InputError(
+                "source must be a path or a (bytes, filename) pair such as a Streamlit upload's "
+                "(file.getvalue(), file.name)"
+            )
+        data, name = bytes(source[0]), str(source[1])
+        return data, source_name or Path(name).name, None
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise DataMissingError(
+                f"register file {str(path)!r} does not exist; check the path or upload the file"
+            )
+        return path.read_bytes(), source_name or path.name, path
+    raise InputError(
+        f"source must be a path or a (bytes, filename) pair, got {type(source).__name__}"
+    )
+
+
+def _format_of(name: str, data: bytes) -> str:
+    suffix = Path(name).suffix.lower()
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or suffix == ".xls":
+        raise InputError(
+            f"{name} is an old Excel 97-2003 workbook (.xls), which is not read; open it in "
+            "Excel or WPS, choose 另存为 (save as) .xlsx, and import the .xlsx file"
+        )
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise InputError(
+            f"{name}: files ending in {suffix or '(no suffix)'!r} are not read; save the register "
+            "as .xlsx, .csv, .geojson, .gpkg or a zipped shapefile (.zip with .shp/.shx/.dbf/.prj)"
+        )
+    if fmt == "xlsx" and not data.startswith(b"PK"):
+        raise InputError(
+            f"{name} is named .xlsx but is not an Excel workbook; open it in Excel or WPS and "
+            "save it again as .xlsx (or as CSV UTF-8)"
+        )
+    return fmt
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(
+                f"{name} cannot be read as {encoding!r} ({exc}); leave encoding= empty to detect "
+                "it, or pass the file's real encoding ('utf-8' or 'gb18030')"
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        f"{name} is neither UTF-8 nor GB18030/GBK text; in Excel save it as 'CSV UTF-8', "
+        "or pass encoding= with the file's encoding"
+    )
+
+
+def _header_score(cells: Sequence[object], extra: set[str]) -> int:
+    known = {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
+    return sum(_norm_header(c) in known for c in cells if _text(c))
+
+
+def _table_from_records(
+    records: list[Sequence[object]],
+    *,
+    name: str,
+    extra_headers: set[str],
+    header_row: int | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Header detection (the first of the first 10 non-empty rows naming >= 2 known columns,
+    else the first non-empty row; title rows above it are skipped) and 1-based row numbers."""
+    nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
+    if not nonempty:
+        raise InputError(f"{name} has no rows; check that the right file or sheet was chosen")
+    header_at = nonempty[0] if header_row is None else header_row
+    for i in nonempty[:10] if header_row is None else ():
+        if _header_score(records[i], extra_headers) >= 2:
+            header_at = i
+            break
+    raw_header = [_text(c) for c in records[header_at]]
+    width = max(
+        [len(raw_header)]
+        + [max((j + 1 for j, c in enumerate(records[i]) if _text(c)), default=0) for i in nonempty]
+    )
+    headers: list[str] = []
+    for j in range(width):
+        h = raw_header[j] if j < len(raw_header) and raw_header[j] else f"列{j + 1}"
+        base, k = h, 2
+        while h in headers:
+            h, k = f"{base}_{k}", k + 1
+        headers.append(h)
+    cells: list[list[str]] = []
+    rows: list[int] = []
+    for i in nonempty:
+        if i <= header_at:
+            continue
+        rec = [_text(c) for c in records[i]] + [""] * width
+        cells.append(rec[:width])
+        rows.append(i + 1)
+    frame = pd.DataFrame(cells, columns=headers, dtype=object)
+    return frame, np.asarray(rows, dtype=np.int64)
+
+
+def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+    text, used = _decode(data, name, encoding)
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        delimiter = ","
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    frame, rows = _table_from_records(records, name=name, extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> _Raw:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{name} could not be opened as an .xlsx workbook ({exc}); open it in Excel or WPS "
+            "and save it again as .xlsx"
+        ) from None
+    names = book.sheetnames
+    if sheet is None:
+        chosen = names[0]
+        for sname in names:
+            top = list(book[sname].iter_rows(min_row=1, max_row=10, values_only=True))
+            if any(_header_score(r, extra) >= 2 for r in top):
+                chosen = sname
+                break
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise InputError(
+                f"{name} has {len(names)} sheet(s) ({', '.join(names)}); sheet={sheet} is out "
+                "of range (0 is the first sheet)"
+            )
+        chosen = names[sheet]
+    elif str(sheet) in names:
+        chosen = str(sheet)
+    else:
+        raise InputError(
+            f"{name} has no sheet {sheet!r}; its sheets are {', '.join(names)}; pass one of them"
+        )
+    records = [list(r) for r in book[chosen].iter_rows(min_row=1, values_only=True)]
+    book.close()
+    frame, rows = _table_from_records(records, name=f"{name} [{chosen}]", extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="xlsx", sheet=chosen)
+
+
+def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+    text, used = _decode(data, name, encoding)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "export it again as GeoJSON"
+        ) from None
+    if isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
+        # a plain JSON list of records: a table
+        headers = list(dict.fromkeys(k for r in doc for k in r))
+        records: list[Sequence[object]] = [headers] + [[r.get(h) for h in headers] for r in doc]
+        frame, rows = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
+        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used)
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+    else:
+        raise InputError(
+            f"{name} is JSON but not a GeoJSON FeatureCollection or a list of records; "
+            "export it again as GeoJSON"
+        )
+    file_crs = CRS.from_epsg(4326)
+    crs_member = doc.get("crs") if isinstance(doc, dict) else None
+    if isinstance(crs_member, dict):
+        crs_name = (crs_member.get("properties") or {}).get("name")
+        if crs_name:
+            try:
+                file_crs = CRS.from_user_input(crs_name)
+            except Exception:  # pyproj raises several types for unknown names
+                raise InputError(
+                    f"{name} declares the coordinate system {crs_name!r}, which is not known; "
+                    "remove the 'crs' member or pass crs= with an EPSG code"
+                ) from None
+    props = [f.get("properties") or {} if isinstance(f, dict) else {} for f in features]
+    headers = list(dict.fromkeys(k for p in props for k in p))
+    frame = pd.DataFrame(
+        [[_text(p.get(h)) for h in headers] for p in props], columns=headers, dtype=object
+    )
+    geoms: list[shapely.Geometry | None] = []
+    for f in features:
+        g = f.get("geometry") if isinstance(f, dict) else None
+        try:
+            geoms.append(shapely.from_geojson(json.dumps(g)) if g else None)
+        except shapely.errors.GEOSException:
+            geoms.append(None)
+    geometry = gpd.GeoSeries(geoms, index=frame.index)
+    rows = np.arange(1, len(features) + 1, dtype=np.int64)
+    return _Raw(frame, rows, "geojson", geometry=geometry, file_crs=file_crs, encoding=used)
+
+
+def _dbf_encoding(dbf: bytes) -> str | None:
+    """Encoding of a .dbf without a .cpg: None for ASCII, else UTF-8 if valid, else GB18030."""
+    if len(dbf) < 32:
+        return None
+    header_len = int.from_bytes(dbf[8:10], "little")
+    body = dbf[header_len:]
+    names = dbf[32:header_len]
+    sample = names + body
+    if all(b < 0x80 for b in sample):
+        return None
+    try:
+        sample.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    for s in (suffix, suffix.upper()):
+        candidate = path.with_suffix(s)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_vector(
+    data: bytes, name: str, path: Path | None, fmt: str, encoding: str | None, layer_name: Any
+) -> _Raw:
+    import pyogrio
+
+    target: Any = io.BytesIO(data)
+    used = encoding
+    cpg_text = ""
+    suffix = Path(name).suffix.lower()
+    if fmt == "shapefile":
+        if suffix == ".shp" and path is None:
+            raise InputError(
+                f"{name}: a shapefile is several files; upload the .shp, .shx, .dbf, .prj and "
+                ".cpg together as one .zip"
+            )
+        if suffix == ".zip":
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    members = zf.namelist()
+                    shps = [m for m in members if m.lower().endswith(".shp")]
+                    if not shps:
+                        raise InputError(
+                            f"{name} holds no .shp file ({', '.join(members[:10])}); zip the "
+                            ".shp, .shx, .dbf, .prj and .cpg of the register together"
+                        )
+                    if len(shps) > 1 and layer_name is None:
+                        raise InputError(
+                            f"{name} holds several shapefiles ({', '.join(shps)}); pass sheet= "
+                            "with the one to read (its name without .shp)"
+                        )
+                    picked = [m for m in shps if layer_name in (None, Path(m).stem, m)]
+                    if not picked:
+                        raise InputError(
+                            f"{name} holds no shapefile {layer_name!r}; it holds "
+                            f"{', '.join(shps)}; pass sheet= with one of their names"
+                        )
+                    stem = picked[0][: -len(".shp")]
+                    cpg = [m for m in members if m.lower() == f"{stem}.cpg".lower()]
+                    dbf = [m for m in members if m.lower() == f"{stem}.dbf".lower()]
+                    if cpg:
+                        cpg_text = zf.read(cpg[0]).decode("ascii", "replace").strip()
+                    elif dbf and used is None:
+                        used = _dbf_encoding(zf.read(dbf[0]))
+                    layer_name = Path(stem).name
+            except zipfile.BadZipFile:
+                raise InputError(f"{name} is not a valid .zip archive; zip it again") from None
+        elif path is not None:
+            target = path
+            cpg_path = _sibling(path, ".cpg")
+            dbf_path = _sibling(path, ".dbf")
+            if cpg_path is not None:
+                cpg_text = cpg_path.read_text("ascii", "replace").strip()
+            elif used is None and dbf_path is not None:
+                used = _dbf_encoding(dbf_path.read_bytes())
+    elif fmt == "gpkg":
+        layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        if layer_name is None and len(layers) > 1:
+            raise InputError(
+                f"{name} holds several layers ({', '.join(str(n) for n, _ in layers)}); "
+                "pass sheet= with the one to read"
+            )
+        if path is not None:
+            target = path
+    try:
+        gdf = pyogrio.read_dataframe(target, layer=layer_name, encoding=used)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(f"{name} could not be read ({exc}); export the register again") from None
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputError(f"{name}: {exc}; pass sheet= with an existing layer name") from None
+    frame = pd.DataFrame(
+        {c: [_text(v) for v in gdf[c]] for c in gdf.columns if c != gdf.geometry.name},
+        index=pd.RangeIndex(len(gdf)),
+        dtype=object,
+    )
+    geometry = gpd.GeoSeries(list(gdf.geometry.array), index=frame.index)
+    rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
+    return _Raw(
+        frame,
+        rows,
+        fmt,
+        geometry=geometry,
+        file_crs=gdf.crs,
+        encoding=used or (f"{cpg_text} (.cpg)" if cpg_text else None),
+        sheet=str(layer_name) if layer_name is not None else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# columns
+
+
+def _detect_columns(
+    headers: Sequence[str], overrides: Mapping[str, str] | None, name: str
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if overrides:
+        for key, header in overrides.items():
+            fld = "kind" if key == "type" else key
+            if fld not in COLUMN_ALIASES:
+                raise InputError(
+                    f"columns= has unknown key {key!r}; use one of {', '.join(COLUMN_ALIASES)}"
+                )
+            if header not in headers:
+                raise InputError(
+                    f"columns={{{key!r}: {header!r}}}: {name} has no column {header!r}; its "
+                    f"columns are {', '.join(headers)}"
+                )
+            found[fld] = header
+    claimed = set(found.values())
+    normed = {h: _norm_header(h) for h in headers}
+    for fld, aliases in COLUMN_ALIASES.items():
+        if fld in found:
+            continue
+        for alias in aliases:
+            hit = next(
+                (h for h in headers if h not in claimed and normed[h] == _norm_header(alias)),
+                None,
+            )
+            if hit is not None:
+                found[fld] = hit
+                claimed.add(hit)
+                break
+    for fld, (must, must_not) in _CONTAINS.items():
+        if fld in found:
+            continue
+        for h in headers:
+            n = normed[h]
+            if h in claimed or not any(w in n for w in must) or any(w in n for w in must_not):
+                continue
+            found[fld] = h
+            claimed.add(h)
+            break
+    return found
+
+
+def _crs_from_headers(cols: Mapping[str, str]) -> tuple[str | None, str]:
+    for fld in ("lon", "lat"):
+        header = cols.get(fld)
+        if header is None:
+            continue
+        n = _norm_header(header)
+        for crs_name, pattern in _CRS_HINTS:
+            if pattern.search(n):
+                return crs_name, f"column {header!r} names the coordinate system"
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# the reader
+
+
+def read_register(
+    source: str | Path | tuple[bytes, str],
+    *,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    crs: str | int = "auto",
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    region: shapely.Geometry | None = None,
+    official: pd.DataFrame | None = None,
+    county_code: str | None = None,
+    source_name: str | None = None,
+) -> RegisterImport:
+    """Read and validate one facility register.
+
+    Parameters
+    ----------
+    source
+        A path, or ``(bytes, filename)`` as from a Streamlit upload. The format follows the file
+        name's suffix: .csv/.txt (UTF-8 with or without BOM, else GB18030/GBK), .xlsx,
+        .geojson/.json, .shp (a path) or .zip (a zipped shapefile; .cpg honoured, GBK tried when
+        it is missing), .gpkg. Old .xls workbooks are refused with a "save as .xlsx" message.
+    layer
+        The layer of every row (a key of :data:`~servicecircle.layers.LAYERS` or its Chinese
+        label). Otherwise each row's 类型 text, then the file name, is matched against
+        :data:`~servicecircle.layers.LAYER_KEYWORDS`; rows still unknown are rejected.
+    columns
+        Field -> header overrides for the automatic column detection, fields being ``name``,
+        ``kind`` (类型), ``lon``, ``lat``, ``township``, ``code``, ``address``;
+        e.g. ``{"lon": "X坐标", "lat": "Y坐标"}``.
+    crs
+        The coordinates' system: 'auto' (a coordinate header naming 百度/高德/WGS84 decides, else
+        :func:`geo.crs.guess_xy_crs`; vector files use their own CRS), 'wgs84', 'cgcs2000',
+        'gcj02', 'bd09' or an EPSG code. For a vector file, 'gcj02'/'bd09' says its geometry is
+        GCJ-02/BD-09 although the file claims WGS84 (a common mislabel).
+    encoding
+        Text encoding of a CSV/GeoJSON or a shapefile's .dbf; detected when None.
+    sheet
+        The worksheet (name or 0-based index) of a workbook, or the layer of a GeoPackage/zip;
+        by default the first sheet whose top rows name known columns.
+    region
+        The county (a shapely polygon in WGS84): points more than 200 m outside are rejected.
+    official
+        The official township list (``code``, ``name``, ``county_code``, ``kind``) to fill
+        ``township_code`` from the declared township name or code.
+    county_code
+        Restrict ``official`` to this county (6 digits).
+    source_name
+        The file name to report instead of the path's (e.g. the original upload name).
+
+    Returns
+    -------
+    RegisterImport
+        Facilities (EPSG:4326), the problem report and a description of the source.
+
+    Raises
+    ------
+    InputError
+        When the file as a whole cannot be read: unknown or .xls format, no name column, no
+        coordinate or township columns, bad ``columns``/``layer``/``crs``/``sheet``.
+    DataMissingError
+        When the path does not exist.
+    """
+    data, file_name, path = _source_bytes(source, source_name)
+    fmt = _format_of(file_name, data)
+    fixed_layer = _check_layer(layer) if layer is not None else None
+    crs_arg = "auto" if str(crs).strip().lower() == "auto" else normalize_crs(crs)
+    if region is not None and not isinstance(region, shapely.Geometry):
+        raise InputError(
+            f"region must be a shapely (Multi)Polygon in WGS84, got {type(region).__name__}"
+        )
+    extra = {_norm_header(h) for h in (columns or {}).values()}
+
+    if fmt == "csv":
+        raw = _read_csv(data, file_name, encoding, extra)
+    elif fmt == "xlsx":
+        raw = _read_xlsx(data, file_name, sheet, extra)
+    elif fmt == "geojson":
+        raw = _read_geojson(data, file_name, encoding, extra)
+    else:
+        raw = _read_vector(data, file_name, path, fmt, encoding, sheet)
+
+    frame, rows = raw.frame, raw.rows
+    headers = [str(c) for c in frame.columns]
+    cols = _detect_columns(headers, columns, file_name)
+    if "name" not in cols:
+        raise InputError(
+            f"{file_name} has no facility name column (columns: {', '.join(headers)}); name it "
+            "名称 or pass columns={'name': '<header>'}"
+        )
+    n = len(frame)
+    report: list[dict[str, Any]] = []
+
+    def note(i: int, column: str, value: str, reason: str, fix: str, action: str) -> None:
+        report.append(
+            {
+                "file": file_name,
+                "row": int(rows[i]) if i >= 0 else 1,
+                "column": column,
+                "value": value,
+                "reason": reason,
+                "fix": fix,
+                "action": action,
+            }
+        )
+
+    def col(fld: str) -> np.ndarray:
+        if fld not in cols:
+            return np.full(n, "", dtype=object)
+        return frame[cols[fld]].map(_text).to_numpy(dtype=object)
+
+    names, kinds, towns, codes, addresses = (
+        col(f) for f in ("name", "kind", "township", "code", "address")
+    )
+    has_town = np.array([bool(t) or bool(c) for t, c in zip(towns, codes, strict=True)], bool)
+    rejected = np.zeros(n, dtype=bool)
+    dropped = np.zeros(n, dtype=bool)
+
+    # exact duplicates: the second copy is dropped
+    key = frame.astype(str).agg("\x1f".join, axis=1) if n else pd.Series([], dtype=str)
+    if raw.geometry is not None and n:
+        key = key + np.array([g.wkt if g is not None else "" for g in raw.geometry], dtype=object)
+    first_of: dict[str, int] = {}
+    for i, k in enumerate(key.tolist()):
+        if k in first_of:
+            dropped[i] = True
+            note(
+                i,
+                cols["name"],
+                str(names[i]),
+                f"exact duplicate of row {int(rows[first_of[k]])}",
+                "delete the repeated row",
+                "warning",
+            )
+        else:
+            first_of[k] = i
+
+    # names
+    for i in np.flatnonzero(~dropped & (names == "")):
+        rejected[i] = True
+        note(i, cols["name"], "", "the facility name is empty", "fill in 名称", "rejected")
+
+    # layers
+    layers = np.full(n, "", dtype=object)
+    file_layer, _ = _layer_from_text(Path(file_name).stem)
+    for i in range(n):
+        if dropped[i]:
+            continue
+        if fixed_layer is not None:
+            layers[i] = fixed_layer
+            continue
+        found, hits = _layer_from_text(str(kinds[i])) if kinds[i] else (None, [])
+        if found is None and not hits:
+            found = file_layer
+        if found is None:
+            rejected[i] = True
+            column = cols.get("kind", "类型")
+            reason = (
+                f"类型 {kinds[i]!r} fits several layers ({', '.join(hits)})"
+                if hits
+                else (
+                    f"类型 {kinds[i]!r} names no facility layer"
+                    if kinds[i]
+                    else "the layer cannot be told from 类型 or the file name"
+                )
+            )
+            note(i, column, str(kinds[i]), reason, LAYER_FIX, "rejected")
+        else:
+            layers[i] = found
+
+    # coordinates
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    x_text = np.full(n, "", dtype=object)
+    y_text = np.full(n, "", dtype=object)
+    geoms = raw.geometry.to_numpy() if raw.geometry is not None else np.array([], dtype=object)
+    use_geometry = any(g is not None and not g.is_empty for g in geoms)
+    coord_cols = "lon" in cols and "lat" in cols
+    xy_column = f"{cols.get('lon', '经度')}/{cols.get('lat', '纬度')}"
+    if use_geometry:
+        xy_column = "geometry"
+        for i, g in enumerate(geoms):
+            if g is None or g.is_empty:
+                continue
+            if g.geom_type != "Point":
+                note(
+                    i,
+                    "geometry",
+                    g.geom_type,
+                    f"the geometry is a {g.geom_type}, not a point; a point inside it is used",
+                    "store facilities as points",
+                    "warning",
+                )
+                g = g.representative_point()
+            x[i], y[i] = g.x, g.y
+            x_text[i], y_text[i] = f"{g.x:.10g}", f"{g.y:.10g}"
+    elif coord_cols:
+        x_text = col("lon")
+        y_text = col("lat")
+        x = np.array([_parse_coord(str(t)) for t in x_text], dtype=np.float64)
+        y = np.array([_parse_coord(str(t)) for t in y_text], dtype=np.float64)
+    elif not has_town.any() and not ("township" in cols or "code" in cols):
+        raise InputError(
+            f"{file_name} has neither coordinate columns (经度/纬度) nor a township column "
+            f"(所属乡镇 or 行政区划代码); columns are {', '.join(headers)}; add one, or pass "
+            "columns={'lon': ..., 'lat': ...}"
+        )
+    else:
+        note(
+            -1,
+            "经度/纬度",
+            "",
+            "the file has no coordinates; facilities are assigned to townships by name only",
+            "add 经度 and 纬度 columns to measure walking reach",
+            "warning",
+        )
+
+    # which coordinate system
+    ok = np.isfinite(x) & np.isfinite(y) & ~dropped
+    file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
+    crs_reason = ""
+    if use_geometry and file_crs_name is not None:
+        if crs_arg in ("gcj02", "bd09") and file_crs_name not in ("wgs84", "cgcs2000"):
+            # a projected file whose content is GCJ-02/BD-09: bring it to degrees first
+            tr = Transformer.from_crs(raw.file_crs, 4326, always_xy=True)
+            x, y = (np.asarray(a, dtype=np.float64) for a in tr.transform(x, y))
+        if crs_arg == "auto":
+            crs_used: str | None = file_crs_name
+            crs_reason = "the file's own coordinate system"
+        else:
+            crs_used = crs_arg
+            crs_reason = f"crs={crs!r} given (the file says {file_crs_name})"
+    elif crs_arg != "auto":
+        crs_used, crs_reason = crs_arg, f"crs={crs!r} given"
+    elif not ok.any():
+        crs_used, crs_reason = None, "no coordinates"
+    else:
+        crs_used, crs_reason = _crs_from_headers(cols)
+        if crs_used is None:
+            try:
+                crs_used = guess_xy_crs(x[ok], y[ok])
+            except InputError as exc:
+                raise InputError(f"{file_name}: {exc}") from None
+            crs_reason = "guessed from the values"
+            if crs_used == "wgs84":
+                crs_reason += (
+                    " (degrees: WGS84, GCJ-02 and BD-09 look alike; pass crs='gcj02' for "
+                    "高德/腾讯 or crs='bd09' for 百度 coordinates)"
+                )
+
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    if crs_used is not None and ok.any():
+        swapped = swapped_xy(x, y, crs=crs_used) & ok
+        for i in np.flatnonzero(swapped):
+            note(
+                i,
+                xy_column,
+                f"{x_text[i]}, {y_text[i]}",
+                "longitude and latitude are swapped",
+                "swap the two values in the file (经度 comes first and is 73–136 in China)",
+                "repaired",
+            )
+        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
+        lon[ok], lat[ok] = points_to_wgs84(x[ok], y[ok], crs=crs_used)
+        china = in_china(lon, lat)
+        geographic = is_geographic_crs(crs_used)
+        for i in np.flatnonzero(ok & ~china):
+            rejected[i] = True
+            note(
+                i,
+                xy_column,
+                f"{x_text[i]}, {y_text[i]}",
+                f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is outside China",
+                (
+                    "check the coordinates (经度 about 73–136, 纬度 about 3–54)"
+                    if geographic
+                    else f"check the coordinates or pass the right crs= (used {crs_used})"
+                ),
+                "rejected",
+            )
+        ok &= china
+
+    if region is not None and ok.any():
+        metric = local_metric_crs(*region.representative_point().coords[0])
+        to_m = Transformer.from_crs(4326, metric, always_xy=True)
+        region_m = shapely.transform(region, lambda c: np.column_stack(to_m.transform(*c.T)))
+        px, py = to_m.transform(lon[ok], lat[ok])
+        dist = shapely.distance(shapely.points(px, py), region_m)
+        for i, d in zip(np.flatnonzero(ok), np.atleast_1d(dist), strict=True):
+            if d > REGION_TOLERANCE_M:
+                rejected[i] = True
+                note(
+                    i,
+                    xy_column,
+                    f"{x_text[i]}, {y_text[i]}",
+                    f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is {d:,.0f} m outside the county",
+                    "check the coordinates or the county",
+                    "rejected",
+                )
+        ok &= ~rejected
+
+    # rows without usable coordinates
+    for i in np.flatnonzero(~dropped & ~np.isfinite(lon)):
+        if not (use_geometry or coord_cols):
+            continue  # the whole file is name-only: reported once above
+        blank = not x_text[i] and not y_text[i]
+        bad = [
+            (h, t)
+            for h, t, v in ((cols.get("lon"), x_text[i], x[i]), (cols.get("lat"), y_text[i], y[i]))
+            if t and not np.isfinite(v)
+        ]
+        if blank:
+            reason = "no coordinates"
+            column, value = xy_column, ""
+        else:
+            column = "/".join(str(h) for h, _ in bad) if bad else xy_column
+            value = ", ".join(str(t) for _, t in bad) if bad else f"{x_text[i]}, {y_text[i]}"
+            reason = f"coordinate {value!r} is not a number" if bad else "incomplete coordinates"
+        if has_town[i]:
+            note(
+                i,
+                column,
+                value,
+                f"{reason}; the facility is counted in its township by name only",
+                "fill in 经度 and 纬度 (decimal degrees, e.g. 114.305) to measure walking reach",
+                "warning",
+            )
+        else:
+            rejected[i] = True
+            note(
+                i,
+                column,
+                value,
+                f"{reason} and no township",
+                "fill in decimal degrees such as 114.305 / 30.593, or 所属乡镇",
+                "rejected",
+            )
+    live = ~rejected & ~dropped
+
+    # townships
+    township_codes = np.full(n, "", dtype=object)
+    declared = np.where(towns != "", towns, codes)
+    if official is not None:
+        idx = np.flatnonzero(live & (declared != ""))
+        if idx.size:
+            matched = match_townships(
+                pd.Series(declared[idx], dtype=object), official, county_code=county_code
+            )
+            county_names = (
+                official.loc[
+                    official["county_code"].astype(str) == str(county_code), "name"
+                ].astype(str)
+                if county_code is not None and "county_code" in official.columns
+                else official["name"].astype(str)
+            ).tolist()
+            for pos, i in enumerate(idx):
+                row = matched.iloc[pos]
+                if row["match"] in ("none", "ambiguous"):
+                    column = cols.get("township") if towns[i] else cols.get("code")
+                    where = f" of county {county_code}" if county_code else ""
+                    if row["match"] == "ambiguous":
+                        reason = f"township {declared[i]!r} fits several units: {row['candidates']}"
+                        fix = "pass county_code= or write the 9-digit 区划代码"
+                    else:
+                        reason = f"township {declared[i]!r} is not in the official list{where}"
+                        close = difflib.get_close_matches(str(declared[i]), county_names, n=3)
+                        fix = (
+                            f"write the official name (closest: {'、'.join(close)})"
+                            if close
+                            else "write the official township name or its 9-digit 区划代码"
+                        )
+                    note(i, str(column or "所属乡镇"), str(declared[i]), reason, fix, "warning")
+                else:
+                    township_codes[i] = row["township_code"]
+
+    keep = np.flatnonzero(live)
+    geometry = [
+        shapely.Point(lon[i], lat[i]) if np.isfinite(lon[i]) and np.isfinite(lat[i]) else None
+        for i in keep
+    ]
+    facilities = gpd.GeoDataFrame(
+        {
+            "facility_id": [_facility_id(file_name, int(rows[i]), str(names[i])) for i in keep],
+            "name": [str(names[i]) for i in keep],
+            "layer": [str(layers[i]) for i in keep],
+            "kind": [str(kinds[i]) for i in keep],
+            "township_declared": [str(towns[i]) for i in keep],
+            "township_code": [str(township_codes[i]) for i in keep],
+            "address": [str(addresses[i]) for i in keep],
+            "source_file": [file_name] * len(keep),
+            "source_row": np.asarray([int(rows[i]) for i in keep], dtype=np.int64),
+        },
+        geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
+    report_df = pd.DataFrame(report, columns=list(REPORT_COLUMNS))
+    report_df["row"] = report_df["row"].astype(np.int64)
+    report_df = report_df.sort_values("row", kind="stable").reset_index(drop=True)
+    repaired_rows = {r["row"] for r in report if r["action"] == "repaired"}
+    source: dict[str, Any] = {
+        "file": file_name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "format": raw.fmt,
+        "encoding": raw.encoding,
+        "sheet": raw.sheet,
+        "columns": dict(cols),
+        "crs": crs_used,
+        "crs_reason": crs_reason,
+        "rows_read": int(n),
+        "rows_kept": int(len(keep)),
+        "rows_rejected": int(rejected.sum()),
+        "rows_repaired": len(repaired_rows & {int(rows[i]) for i in keep}),
+        "duplicates_dropped": int(dropped.sum()),
+    }
+    return RegisterImport(facilities=facilities, report=report_df, source=source)
