@@ -24,7 +24,8 @@ from geo.bundle import bundle_path
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 
 SEED = 20251125
-COUNTIES = ["420102", "420103", "420104", "420105", "420106", "420107", "420111"]
+COUNTIES = ["420102"]
+CITY = ["420102", "420103", "420104", "420105", "420106", "420107", "420111"]
 OUT = Path(__file__).resolve().parent.parent / "data" / "demo"
 MARK = "示例数据（非官方，据OSM位置生成）"
 
@@ -40,6 +41,7 @@ def _jitter(rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, lo_m: fl
 def main() -> int:
     rng = np.random.default_rng(SEED)
     counties = gpd.read_file(bundle_path("counties_wgs84")).set_crs(4326, allow_override=True)
+    city = counties[counties["adcode"].astype(str).isin(CITY)][["adcode", "geometry"]]
     counties = counties[counties["adcode"].astype(str).isin(COUNTIES)][["adcode", "geometry"]]
     pois = gpd.read_file(bundle_path("pois_wuhan"))
     pois = pois.sjoin(counties, predicate="within").drop(columns="index_right")
@@ -49,7 +51,7 @@ def main() -> int:
     centres = pois[pois["fclass"] == "community_centre"]
     land = gpd.read_file(bundle_path("landuse_wuhan"))
     graves = land[land["fclass"].isin(["graveyard", "cemetery"])]
-    graves = graves.sjoin(counties, predicate="within").drop(columns="index_right")
+    graves = graves.sjoin(city, predicate="within").drop(columns="index_right")
     graves = graves.sort_values("osm_id").drop_duplicates("osm_id").reset_index(drop=True)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -90,7 +92,7 @@ def main() -> int:
             "备注": MARK,
         }
     ).reset_index(drop=True)
-    social.loc[3, ["lng", "lat"]] = social.loc[3, ["lat", "lng"]].values  # swapped lon/lat
+    social.loc[3, ["lng", "lat"]] = social.loc[3, ["lat", "lng"]].to_numpy(copy=True)  # swapped lon/lat
     social.loc[7, "站点名称"] = ""  # nameless row: rejected, reported
     social.to_csv(OUT / "社工站_示例_GBK.csv", index=False, encoding="gbk")
 
