@@ -273,8 +273,8 @@ def _print_report(report) -> None:
 
 def _targets(args: argparse.Namespace) -> int:
     import pandas as pd
-    from analysis.targets import targets_for_region
 
+    from analysis.targets import targets_for_region
     from geo.plans import read_plan_targets
 
     cat = read_plan_targets()

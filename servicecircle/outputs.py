@@ -27,21 +27,37 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """Pad to a display width where CJK characters take two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(0, width - used)
+    return fill + text if right else text + fill
+
+
 def console_table(comparison: pd.DataFrame, *, scope: str = "county") -> str:
     """A plain-text table of the comparison for the terminal (one line per county, layer, target)."""
     rows = comparison[comparison["scope"] == scope]
-    lines = [
-        f"{'区县':<8}{'设施':<12}{'口径':<8}{'覆盖':>8}{'覆盖率':>9}  {'对照指标':<44}{'结果':<6}{'还需':>4}  未覆盖",
-    ]
+    widths = (8, 20, 14, 8, 8, 62, 12, 6)
+    head = ("区县", "设施", "口径", "覆盖", "覆盖率", "对照指标", "结果", "还需")
+    lines = ["".join(_pad(h, w) for h, w in zip(head, widths)) + "未覆盖"]
     for r in rows.itertuples():
         rate = "—" if pd.isna(r.rate) else f"{r.rate:.1%}"
         held = r.held_to if isinstance(r.held_to, str) and r.held_to else "（无对应指标）"
         need = "" if pd.isna(r.units_needed) else str(int(r.units_needed))
         names = "、".join(r.uncovered_names[:6]) + ("…" if len(r.uncovered_names) > 6 else "")
-        lines.append(
-            f"{r.name:<8}{LAYERS.get(r.layer, r.layer):<12}{LEVEL_LABELS.get(r.unit_level, r.unit_level):<8}"
-            f"{r.covered:>4}/{r.units:<3}{rate:>9}  {held:<44}{r.status:<6}{need:>4}  {names}"
+        cells = (
+            r.name,
+            LAYERS.get(r.layer, r.layer),
+            LEVEL_LABELS.get(r.unit_level, r.unit_level),
+            f"{r.covered}/{r.units}",
+            rate,
+            held,
+            r.status,
+            need,
         )
+        lines.append("".join(_pad(str(c), w) for c, w in zip(cells, widths)) + names)
     return "\n".join(lines)
 
 

@@ -219,7 +219,6 @@ def coverage_run(
 ) -> CoverageRun:
     """Assign facilities, measure coverage and hold it to the plan targets."""
     from analysis.targets import compare_with_targets, targets_for_region
-
     from geo.plans import read_plan_targets
 
     facilities = imported.facilities
