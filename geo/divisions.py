@@ -111,7 +111,9 @@ def read_township_list(path: Path, *, county_code: str | None = None) -> pd.Data
     ``乡镇（街道）``; optional ``kind``/``类型``. Codes may be 9 or 12 digits (12 are cut to 9).
     The kind is inferred from the name when absent.
     """
-    df = _read_table(Path(path))
+    from geo.tables import read_table
+
+    df = read_table(path)
     aliases = {
         "code": ("code", "代码", "区划代码", "行政区划代码", "统计用区划代码"),
         "name": ("name", "名称", "乡镇（街道）", "乡镇(街道)", "乡镇", "街道"),
@@ -152,17 +154,6 @@ def read_township_list(path: Path, *, county_code: str | None = None) -> pd.Data
     if county_code is not None:
         out = out[out["county_code"] == county_code]
     return out.reset_index(drop=True)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: not UTF-8 or GBK text; save it as UTF-8 CSV or .xlsx")
 
 
 def _kind_from_name(code: str, name: str) -> str:

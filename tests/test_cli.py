@@ -1,0 +1,84 @@
+"""The command line, end to end on hand-made registers (no bundle needed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from servicecircle.cli import build_parser, main
+
+ZHUSHAN_STREETS = ["石狮埠街道", "新厂街道", "里村街道", "周路口街道", "昌江街道", "新村街道", "珠山街道"]
+
+
+def test_coverage_help_documents_every_input():
+    help_text = build_parser()._subparsers._group_actions[0].choices["coverage"].format_help()
+    for option in ("--region", "--register", "--columns", "--townships", "--kinds",
+                   "--township-polygons", "--seats", "--counties", "--plan", "--year",
+                   "--prefer", "--out", "--workspace", "--basemap"):
+        assert option in help_text
+    for word in ("GBK", "gcj02", "bd09", "layer=", "crs=", "骨灰安放设施"):
+        assert word in help_text
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "servicecircle.cli", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "coverage" in out.stdout and "demo" in out.stdout
+
+
+@pytest.fixture()
+def zhushan_register(tmp_path):
+    """Seven 养老 centres in seven of 珠山区's eleven units, declared by name (no coordinates)."""
+    path = tmp_path / "养老服务中心.csv"
+    names = [s.replace("街道", "街道办事处") for s in ZHUSHAN_STREETS]  # register-style names
+    pd.DataFrame(
+        {"机构名称": [f"{s}养老服务中心" for s in ZHUSHAN_STREETS], "所属街道": names}
+    ).to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+def test_coverage_zhushan_against_its_own_plan(zhushan_register, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SERVICE_DATA_DIR", raising=False)
+    out = tmp_path / "out"
+    code = main([
+        "coverage", "--region", "360203", "--register", f"{zhushan_register},layer=elderly_care",
+        "--plan", "zhushan", "--out", str(out), "--workspace", str(tmp_path / "ws.duckdb"),
+        "--basemap", "none",
+    ])
+    assert code == 0
+    for name in ("coverage.xlsx", "coverage.csv", "townships.geojson", "coverage_map.html",
+                 "coverage_map.png"):
+        assert (out / name).is_file(), name
+    table = pd.read_csv(out / "coverage.csv", encoding="utf-8-sig", dtype={"code": str})
+    text = capsys.readouterr().out
+    assert "7/11" in text  # 7 of 珠山区's 11 official units
+    rows = table[(table["scope"] == "county") & (table["layer"] == "elderly_care")
+                 & (table["unit_level"] == "township")]
+    assert set(rows["units"]) == {11} and set(rows["covered"]) == {7}
+    # 7/11 = 63.6 %: meets 60 %, misses 80 % by two units (ceil(0.8 × 11) = 9)
+    by_target = {float(r.target_pct): (r.status, int(r.units_needed)) for r in rows.itertuples()}
+    assert by_target[60.0] == ("达标", 0)
+    assert by_target[80.0] == ("未达标", 2)
+    # only 珠山区's own plan is used with --plan zhushan
+    assert set(table.loc[table["target_pct"].notna(), "plan_name"]) == {"《珠山区民政事业发展“十四五”规划》"}
+    wb = openpyxl.load_workbook(out / "coverage.xlsx")
+    assert "说明" in wb.sheetnames and "校验报告" in wb.sheetnames
+    assert "达标" in text and "未达标" in text
+
+
+def test_bad_region_is_a_readable_error(zhushan_register, tmp_path, capsys):
+    code = main(["coverage", "--region", "36020", "--register", str(zhushan_register),
+                 "--out", str(tmp_path / "o"), "--workspace", str(tmp_path / "w.duckdb")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "36020" in err and "Traceback" not in err
+
+
+def test_register_option_typo_is_named(zhushan_register, capsys):
+    code = main(["coverage", "--region", "360203", "--register", f"{zhushan_register},lyr=x"])
+    assert code == 2
+    assert "unknown option 'lyr'" in capsys.readouterr().err
