@@ -910,58 +910,63 @@ def _exact(prob: _Problem, *, time_limit_s: float, mip_rel_gap: float, t0: float
             "the group limits cannot be met: HiGHS reports the model infeasible "
             f"({res.message}); raise max_per_group or k, or shorten must_groups"
         )
-    if res.x is None:
-        if res.status != 1:
-            raise InfeasibleError(
-                f"HiGHS stopped without a solution (status {res.status}: {res.message})"
-            )
-        # out of time before any incumbent: fall back to greedy + swap, keep the bound
-        g_chosen, _, _ = _greedy(prob)
-        chosen, _ = _swap(prob, g_chosen, max_rounds=200)
+    if res.x is None and res.status != 1:
+        raise InfeasibleError(
+            f"HiGHS stopped without a solution (status {res.status}: {res.message}); "
+            "check the group limits or raise time_limit_s"
+        )
+    if res.status == 0:
+        chosen = model.cand[res.x[:n_x] > 0.5]
         order, gains, extra = _order(prob, chosen)
         new = float(sum(gains))
-        bound = before + bound_new if math.isfinite(bound_new) else math.nan
-        gap = (bound_new - new) / new if new > 0 and math.isfinite(bound_new) else math.nan
+        gap = float(getattr(res, "mip_gap", math.nan))
+        gap = max(gap, 0.0) if math.isfinite(gap) else 0.0
+        if not math.isfinite(bound_new):
+            bound_new = new
         return _result(
             prob,
             order,
             gains,
-            solver="greedy+swap",
-            status="time_limit",
+            solver="highs",
+            status="optimal",
             gap=gap,
-            bound=bound,
+            bound=before + bound_new,
             t0=t0,
-            notes=[
-                *notes,
-                *extra,
-                f"HiGHS found no solution within {time_limit_s:g} s; "
-                "greedy+swap returned instead; raise time_limit_s",
-            ],
+            notes=[*notes, *extra],
         )
-    chosen = model.cand[res.x[:n_x] > 0.5]
-    order, gains, extra = _order(prob, chosen)
+    # stopped early: top the incumbent up to k greedily and keep the better of it and
+    # greedy + swap; the bound is the tighter of HiGHS's dual bound and the submodular bound
+    g_chosen, _, _ = _greedy(prob)
+    h_chosen, _ = _swap(prob, g_chosen, max_rounds=200)
+    h_bound_new = _greedy_bound(prob, h_chosen, prob.k) - before
+    solver: SolverName = "greedy+swap"
+    chosen_list = h_chosen
+    if res.x is None:
+        notes.append(f"HiGHS found no solution within {time_limit_s:g} s; greedy+swap returned")
+    else:
+        inc = [int(j) for j in model.cand[res.x[:n_x] > 0.5]]
+        inc = inc + _greedy(prob, inc)[0]
+        if _value(prob, inc) >= _value(prob, h_chosen):
+            solver, chosen_list = "highs", inc
+        else:
+            notes.append("greedy+swap beat the HiGHS incumbent and is returned")
+    order, gains, extra = _order(prob, chosen_list)
     notes.extend(extra)
     new = float(sum(gains))
-    status: Status = "optimal" if res.status == 0 else "time_limit"
-    gap = float(getattr(res, "mip_gap", math.nan))
-    if status == "optimal":
-        gap = max(gap, 0.0) if math.isfinite(gap) else 0.0
-        if not math.isfinite(bound_new):
-            bound_new = new
-    else:
-        gap = (bound_new - new) / new if new > 0 and math.isfinite(bound_new) else math.nan
-        notes.append(
-            f"stopped at time_limit_s={time_limit_s:g} with relative gap {gap:.2%}; "
-            "raise time_limit_s for a proven optimum"
-        )
+    bound_new = min(bound_new, h_bound_new) if math.isfinite(bound_new) else h_bound_new
+    gap = max(bound_new - new, 0.0) / new if new > 0 else math.nan
+    notes.append(
+        f"stopped at time_limit_s={time_limit_s:g} with relative gap {gap:.2%}; "
+        "raise time_limit_s for a proven optimum"
+    )
     return _result(
         prob,
         order,
         gains,
-        solver="highs",
-        status=status,
+        solver=solver,
+        status="time_limit",
         gap=gap,
-        bound=before + bound_new if math.isfinite(bound_new) else math.nan,
+        bound=before + bound_new,
         t0=t0,
         notes=notes,
     )
@@ -1001,9 +1006,10 @@ def exact_mclp(
     Returns
     -------
     SitingResult
-        ``solver='highs'`` and ``status='optimal'``, or ``'time_limit'`` with ``gap`` and
-        ``bound``. If HiGHS finds no solution in time, the greedy+swap solution is returned with
-        the HiGHS bound.
+        ``solver='highs'`` and ``status='optimal'``, or ``status='time_limit'`` with ``gap`` and
+        ``bound``: then the HiGHS incumbent (topped up greedily to ``k`` sites) or the greedy+swap
+        solution, whichever covers more (``solver`` says which), and the tighter of the HiGHS dual
+        bound and the submodular bound.
     """
     t0 = time.perf_counter()
     _check_time(time_limit_s, mip_rel_gap)

@@ -336,3 +336,20 @@ def test_unit_target_float_rate_does_not_round_up():
 def test_unit_target_rejects_unknown_unit():
     with pytest.raises(InputError, match=r"unit_of_candidate\[1\] = 'X'"):
         sites_for_unit_target(["T1", "X"], [], ["T1"], target_share=1.0, candidate_score=[1, 2])
+
+
+def test_time_limit_returns_the_better_solution_with_a_valid_bound():
+    # a dense non-geometric instance whose LP relaxation is weak: HiGHS cannot finish in 1 ms
+    rng = np.random.default_rng(0)
+    cov = sp.csr_matrix(rng.random((150, 1500)) < 0.04)
+    w = rng.integers(1, 100, 1500).astype(float)
+    r = exact_mclp(cov, w, k=10, time_limit_s=0.001)
+    greedy = greedy_mclp(cov, w, k=10)
+    assert r.status == "time_limit"
+    assert len(r.chosen) == 10
+    assert r.objective >= greedy.objective
+    assert r.bound >= r.objective
+    assert r.gap == pytest.approx((r.bound - r.objective) / (r.objective - r.covered_before))
+    assert any("time_limit_s=0.001" in n for n in r.notes)
+    with pytest.raises(InputError, match="time_limit_s=0"):
+        exact_mclp(cov, w, k=10, time_limit_s=0)
