@@ -268,7 +268,7 @@ def normalize_crs(crs: str | int | CRS) -> str:
             "'cgcs2000', 'gcj02' (高德/腾讯), 'bd09' (百度) or an EPSG code such as 'EPSG:4547'"
         ) from None
     epsg = parsed.to_epsg()
-    if epsg == 4326:
+    if epsg == 4326 or parsed.to_authority() == ("OGC", "CRS84"):
         return "wgs84"
     if epsg == 4490:
         return "cgcs2000"

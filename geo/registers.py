@@ -548,6 +548,8 @@ def _read_vector(
                 f"{name} holds several layers ({', '.join(str(n) for n, _ in layers)}); "
                 "pass sheet= with the one to read"
             )
+        if layer_name is None and len(layers) == 1:
+            layer_name = str(layers[0][0])
         if path is not None:
             target = path
     try:

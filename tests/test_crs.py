@@ -165,6 +165,7 @@ def test_local_metric_crs():
 def test_normalize_crs():
     assert gc.normalize_crs("GCJ-02") == "gcj02"
     assert gc.normalize_crs(4326) == "wgs84"
+    assert gc.normalize_crs("OGC:CRS84") == "wgs84"
     assert gc.normalize_crs("epsg:4490") == "cgcs2000"
     assert gc.normalize_crs("EPSG:32650") == "EPSG:32650"
     assert gc.is_geographic_crs("bd09") and not gc.is_geographic_crs("EPSG:4527")
