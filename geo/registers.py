@@ -320,7 +320,7 @@ def _header_score(cells: Sequence[object], extra: set[str]) -> int:
 
 
 def _table_from_records(
-    records: list[Sequence[object]],
+    records: Sequence[Sequence[object]],
     *,
     name: str,
     extra_headers: set[str],
@@ -637,6 +637,340 @@ def _crs_from_headers(cols: Mapping[str, str]) -> tuple[str | None, str]:
 
 
 # --------------------------------------------------------------------------------------------
+# row checks (each adds report rows and marks rows rejected or dropped)
+
+
+@dataclass
+class _Work:
+    """Mutable bookkeeping of one import: which rows are out and why (private to this module)."""
+
+    file_name: str
+    rows: np.ndarray
+    cols: dict[str, str]
+    rejected: np.ndarray
+    dropped: np.ndarray
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, i: int, column: str, value: str, reason: str, fix: str, action: str) -> None:
+        """Add a report row for data row ``i`` (-1: the file as a whole, reported on row 1)."""
+        self.notes.append(
+            {
+                "file": self.file_name,
+                "row": int(self.rows[i]) if i >= 0 else 1,
+                "column": column,
+                "value": value,
+                "reason": reason,
+                "fix": fix,
+                "action": action,
+            }
+        )
+        if action == "rejected":
+            self.rejected[i] = True
+
+
+@dataclass(frozen=True)
+class _XY:
+    """Coordinates as read: numbers (NaN when missing or not a number) and the user's text."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_text: np.ndarray
+    y_text: np.ndarray
+    column: str
+    origin: str  # 'geometry' | 'columns' | 'none'
+
+
+def _drop_duplicates(work: _Work, raw: _Raw, names: np.ndarray) -> None:
+    frame = raw.frame
+    keys = (
+        frame.astype(str).agg("\x1f".join, axis=1).tolist()
+        if len(frame.columns)
+        else [""] * len(frame)
+    )
+    if raw.geometry is not None:
+        wkts = [g.wkt if g is not None else "" for g in raw.geometry]
+        keys = [k + "\x1f" + w for k, w in zip(keys, wkts, strict=True)]
+    first_of: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k not in first_of:
+            first_of[k] = i
+            continue
+        work.dropped[i] = True
+        work.note(
+            i,
+            work.cols["name"],
+            str(names[i]),
+            f"exact duplicate of row {int(work.rows[first_of[k]])}",
+            "delete the repeated row",
+            "warning",
+        )
+
+
+def _check_names(work: _Work, names: np.ndarray) -> None:
+    for i in np.flatnonzero(~work.dropped & (names == "")).tolist():
+        work.note(
+            i, work.cols["name"], "", "the facility name is empty", "fill in 名称", "rejected"
+        )
+
+
+def _assign_layers(work: _Work, kinds: np.ndarray, fixed_layer: str | None) -> np.ndarray:
+    layers = np.full(len(kinds), "", dtype=object)
+    if fixed_layer is not None:
+        layers[:] = fixed_layer
+        return layers
+    file_layer, _ = _layer_from_text(Path(work.file_name).stem)
+    for i in np.flatnonzero(~work.dropped).tolist():
+        kind = str(kinds[i])
+        found, hits = _layer_from_text(kind) if kind else (None, [])
+        if found is None and not hits:
+            found = file_layer
+        if found is not None:
+            layers[i] = found
+            continue
+        if hits:
+            reason = f"类型 {kind!r} fits several layers ({', '.join(hits)})"
+        elif kind:
+            reason = f"类型 {kind!r} names no facility layer"
+        else:
+            reason = "the layer cannot be told from 类型 or the file name"
+        work.note(i, work.cols.get("kind", "类型"), kind, reason, LAYER_FIX, "rejected")
+    return layers
+
+
+def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
+    n = len(raw.frame)
+    cols = work.cols
+    geoms = raw.geometry.to_numpy() if raw.geometry is not None else np.array([], dtype=object)
+    if any(g is not None and not g.is_empty for g in geoms):
+        x, y = np.full(n, np.nan), np.full(n, np.nan)
+        x_text = np.full(n, "", dtype=object)
+        y_text = np.full(n, "", dtype=object)
+        for i, g in enumerate(geoms):
+            if g is None or g.is_empty:
+                continue
+            if g.geom_type != "Point":
+                work.note(
+                    i,
+                    "geometry",
+                    g.geom_type,
+                    f"the geometry is a {g.geom_type}, not a point; a point inside it is used",
+                    "store facilities as points",
+                    "warning",
+                )
+                g = g.representative_point()
+            x[i], y[i] = g.x, g.y
+            x_text[i], y_text[i] = f"{g.x:.10g}", f"{g.y:.10g}"
+        return _XY(x, y, x_text, y_text, "geometry", "geometry")
+    if "lon" in cols and "lat" in cols:
+        x_text, y_text = text_of("lon"), text_of("lat")
+        x = np.array([_parse_coord(str(t)) for t in x_text], dtype=np.float64)
+        y = np.array([_parse_coord(str(t)) for t in y_text], dtype=np.float64)
+        return _XY(x, y, x_text, y_text, f"{cols['lon']}/{cols['lat']}", "columns")
+    if "township" not in cols and "code" not in cols:
+        raise InputError(
+            f"{work.file_name} has neither coordinate columns (经度/纬度) nor a township column "
+            f"(所属乡镇 or 行政区划代码); columns are {', '.join(map(str, raw.frame.columns))}; "
+            "add one, or pass columns={'lon': ..., 'lat': ...}"
+        )
+    work.note(
+        -1,
+        "经度/纬度",
+        "",
+        "the file has no coordinates; facilities are assigned to townships by name only",
+        "add 经度 and 纬度 columns to measure walking reach",
+        "warning",
+    )
+    empty = np.full(n, "", dtype=object)
+    return _XY(np.full(n, np.nan), np.full(n, np.nan), empty, empty, "经度/纬度", "none")
+
+
+def _resolve_crs(
+    work: _Work, raw: _Raw, xy: _XY, crs_arg: str, crs: object
+) -> tuple[str | None, str, np.ndarray, np.ndarray]:
+    """The system the coordinates are in, why, and x/y ready for :func:`points_to_wgs84`."""
+    x, y = xy.x, xy.y
+    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped
+    file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
+    if xy.origin == "geometry" and file_crs_name is not None:
+        if crs_arg == "auto":
+            return file_crs_name, "the file's own coordinate system", x, y
+        if crs_arg in ("gcj02", "bd09") and not is_geographic_crs(file_crs_name):
+            # a projected file whose content is GCJ-02/BD-09: bring it to degrees first
+            tr = Transformer.from_crs(raw.file_crs, 4326, always_xy=True)
+            x, y = (np.asarray(a, dtype=np.float64) for a in tr.transform(x, y))
+        return crs_arg, f"crs={crs!r} given (the file says {file_crs_name})", x, y
+    if crs_arg != "auto":
+        return crs_arg, f"crs={crs!r} given", x, y
+    if not ok.any():
+        return None, "no coordinates", x, y
+    hinted, reason = _crs_from_headers(work.cols)
+    if hinted is not None:
+        return hinted, reason, x, y
+    try:
+        guessed = guess_xy_crs(x[ok], y[ok])
+    except InputError as exc:
+        raise InputError(f"{work.file_name}: {exc}") from None
+    reason = "guessed from the values"
+    if guessed == "wgs84":
+        reason += (
+            " (degrees: WGS84, GCJ-02 and BD-09 look alike; pass crs='gcj02' for "
+            "高德/腾讯 or crs='bd09' for 百度 coordinates)"
+        )
+    return guessed, reason, x, y
+
+
+def _to_wgs84(
+    work: _Work,
+    xy: _XY,
+    x: np.ndarray,
+    y: np.ndarray,
+    crs_used: str | None,
+    region: shapely.Geometry | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (NaN where unusable), repairing swapped rows and rejecting points outside
+    China or ``region``."""
+    n = len(x)
+    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped
+    if crs_used is None or not ok.any():
+        return lon, lat
+
+    def shown(i: int) -> str:
+        return f"{xy.x_text[i]}, {xy.y_text[i]}"
+
+    swapped = swapped_xy(x, y, crs=crs_used) & ok
+    for i in np.flatnonzero(swapped).tolist():
+        work.note(
+            i,
+            xy.column,
+            shown(i),
+            "longitude and latitude are swapped",
+            "swap the two values in the file (经度 comes first and is 73–136 in China)",
+            "repaired",
+        )
+    x, y = np.where(swapped, y, x), np.where(swapped, x, y)
+    lon[ok], lat[ok] = points_to_wgs84(x[ok], y[ok], crs=crs_used)
+    china = in_china(lon, lat)
+    fix = (
+        "check the coordinates (经度 about 73–136, 纬度 about 3–54)"
+        if is_geographic_crs(crs_used)
+        else f"check the coordinates or pass the right crs= (used {crs_used})"
+    )
+    for i in np.flatnonzero(ok & ~china).tolist():
+        reason = f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is outside China"
+        work.note(i, xy.column, shown(i), reason, fix, "rejected")
+    ok &= china
+    if region is not None and ok.any():
+        metric = local_metric_crs(*region.representative_point().coords[0])
+        to_m = Transformer.from_crs(4326, metric, always_xy=True)
+        region_m = shapely.transform(region, lambda c: np.column_stack(to_m.transform(*c.T)))
+        px, py = to_m.transform(lon[ok], lat[ok])
+        dist = np.atleast_1d(shapely.distance(shapely.points(px, py), region_m))
+        for i, d in zip(np.flatnonzero(ok).tolist(), dist.tolist(), strict=True):
+            if d > REGION_TOLERANCE_M:
+                reason = f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is {d:,.0f} m outside the county"
+                work.note(
+                    i,
+                    xy.column,
+                    shown(i),
+                    reason,
+                    "check the coordinates or the county",
+                    "rejected",
+                )
+    return lon, lat
+
+
+def _check_missing_xy(work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarray) -> None:
+    """Rows without usable coordinates: kept by township name (warning) or rejected."""
+    if xy.origin == "none":
+        return  # the whole file is name-only: reported once
+    lon_header, lat_header = work.cols.get("lon", "经度"), work.cols.get("lat", "纬度")
+    for i in np.flatnonzero(~work.dropped & ~np.isfinite(lon)).tolist():
+        bad = [
+            (h, str(t))
+            for h, t, v in (
+                (lon_header, xy.x_text[i], xy.x[i]),
+                (lat_header, xy.y_text[i], xy.y[i]),
+            )
+            if t and not np.isfinite(v)
+        ]
+        if not xy.x_text[i] and not xy.y_text[i]:
+            reason, column, value = "no coordinates", xy.column, ""
+        elif bad:
+            column = "/".join(h for h, _ in bad)
+            value = ", ".join(t for _, t in bad)
+            reason = f"coordinate {value!r} is not a number"
+        elif np.isfinite(xy.x[i]) and np.isfinite(xy.y[i]):
+            continue  # numbers that map nowhere: already rejected as outside China
+        else:
+            column, value = xy.column, f"{xy.x_text[i]}, {xy.y_text[i]}"
+            reason = "incomplete coordinates"
+        if has_town[i]:
+            work.note(
+                i,
+                column,
+                value,
+                f"{reason}; the facility is counted in its township by name only",
+                "fill in 经度 and 纬度 (decimal degrees, e.g. 114.305) to measure walking reach",
+                "warning",
+            )
+        else:
+            work.note(
+                i,
+                column,
+                value,
+                f"{reason} and no township",
+                "fill in decimal degrees such as 114.305 / 30.593, or 所属乡镇",
+                "rejected",
+            )
+
+
+def _match_declared(
+    work: _Work,
+    towns: np.ndarray,
+    codes: np.ndarray,
+    official: pd.DataFrame | None,
+    county_code: str | None,
+) -> np.ndarray:
+    """9-digit township codes of the kept rows' declared townships ('' when unknown)."""
+    township_codes = np.full(len(towns), "", dtype=object)
+    declared = np.where(towns != "", towns, codes)
+    live = ~work.rejected & ~work.dropped
+    idx = np.flatnonzero(live & (declared != "")).tolist()
+    if official is None or not idx:
+        return township_codes
+    matched = match_townships(
+        pd.Series(declared[idx], dtype=object), official, county_code=county_code
+    )
+    in_county = (
+        official["county_code"].astype(str) == str(county_code)
+        if county_code is not None and "county_code" in official.columns
+        else pd.Series(True, index=official.index)
+    )
+    county_names = official.loc[in_county, "name"].astype(str).tolist()
+    where = f" of county {county_code}" if county_code else ""
+    for pos, i in enumerate(idx):
+        row = matched.iloc[pos]
+        if row["match"] not in ("none", "ambiguous"):
+            township_codes[i] = row["township_code"]
+            continue
+        column = work.cols.get("township", "所属乡镇") if towns[i] else work.cols["code"]
+        if row["match"] == "ambiguous":
+            reason = f"township {declared[i]!r} fits several units: {row['candidates']}"
+            fix = "pass county_code= or write the 9-digit 区划代码"
+        else:
+            reason = f"township {declared[i]!r} is not in the official list{where}"
+            close = difflib.get_close_matches(str(declared[i]), county_names, n=3)
+            fix = (
+                f"write the official name (closest: {'、'.join(close)})"
+                if close
+                else "write the official township name or its 9-digit 区划代码"
+            )
+        work.note(i, column, str(declared[i]), reason, fix, "warning")
+    return township_codes
+
+
+# --------------------------------------------------------------------------------------------
 # the reader
 
 
@@ -731,292 +1065,33 @@ def read_register(
             "名称 or pass columns={'name': '<header>'}"
         )
     n = len(frame)
-    report: list[dict[str, Any]] = []
 
-    def note(i: int, column: str, value: str, reason: str, fix: str, action: str) -> None:
-        report.append(
-            {
-                "file": file_name,
-                "row": int(rows[i]) if i >= 0 else 1,
-                "column": column,
-                "value": value,
-                "reason": reason,
-                "fix": fix,
-                "action": action,
-            }
-        )
-
-    def col(fld: str) -> np.ndarray:
+    def text_of(fld: str) -> np.ndarray:
         if fld not in cols:
             return np.full(n, "", dtype=object)
         return frame[cols[fld]].map(_text).to_numpy(dtype=object)
 
     names, kinds, towns, codes, addresses = (
-        col(f) for f in ("name", "kind", "township", "code", "address")
+        text_of(f) for f in ("name", "kind", "township", "code", "address")
     )
-    has_town = np.array([bool(t) or bool(c) for t, c in zip(towns, codes, strict=True)], bool)
-    rejected = np.zeros(n, dtype=bool)
-    dropped = np.zeros(n, dtype=bool)
+    has_town = (towns != "") | (codes != "")
+    work = _Work(
+        file_name=file_name,
+        rows=rows,
+        cols=cols,
+        rejected=np.zeros(n, dtype=bool),
+        dropped=np.zeros(n, dtype=bool),
+    )
+    _drop_duplicates(work, raw, names)
+    _check_names(work, names)
+    layers = _assign_layers(work, kinds, fixed_layer)
+    xy = _read_xy(work, raw, text_of)
+    crs_used, crs_reason, x, y = _resolve_crs(work, raw, xy, crs_arg, crs)
+    lon, lat = _to_wgs84(work, xy, x, y, crs_used, region)
+    _check_missing_xy(work, xy, lon, has_town)
+    township_codes = _match_declared(work, towns, codes, official, county_code)
 
-    # exact duplicates: the second copy is dropped
-    key = frame.astype(str).agg("\x1f".join, axis=1) if n else pd.Series([], dtype=str)
-    if raw.geometry is not None and n:
-        key = key + np.array([g.wkt if g is not None else "" for g in raw.geometry], dtype=object)
-    first_of: dict[str, int] = {}
-    for i, k in enumerate(key.tolist()):
-        if k in first_of:
-            dropped[i] = True
-            note(
-                i,
-                cols["name"],
-                str(names[i]),
-                f"exact duplicate of row {int(rows[first_of[k]])}",
-                "delete the repeated row",
-                "warning",
-            )
-        else:
-            first_of[k] = i
-
-    # names
-    for i in np.flatnonzero(~dropped & (names == "")):
-        rejected[i] = True
-        note(i, cols["name"], "", "the facility name is empty", "fill in 名称", "rejected")
-
-    # layers
-    layers = np.full(n, "", dtype=object)
-    file_layer, _ = _layer_from_text(Path(file_name).stem)
-    for i in range(n):
-        if dropped[i]:
-            continue
-        if fixed_layer is not None:
-            layers[i] = fixed_layer
-            continue
-        found, hits = _layer_from_text(str(kinds[i])) if kinds[i] else (None, [])
-        if found is None and not hits:
-            found = file_layer
-        if found is None:
-            rejected[i] = True
-            column = cols.get("kind", "类型")
-            reason = (
-                f"类型 {kinds[i]!r} fits several layers ({', '.join(hits)})"
-                if hits
-                else (
-                    f"类型 {kinds[i]!r} names no facility layer"
-                    if kinds[i]
-                    else "the layer cannot be told from 类型 or the file name"
-                )
-            )
-            note(i, column, str(kinds[i]), reason, LAYER_FIX, "rejected")
-        else:
-            layers[i] = found
-
-    # coordinates
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    x_text = np.full(n, "", dtype=object)
-    y_text = np.full(n, "", dtype=object)
-    geoms = raw.geometry.to_numpy() if raw.geometry is not None else np.array([], dtype=object)
-    use_geometry = any(g is not None and not g.is_empty for g in geoms)
-    coord_cols = "lon" in cols and "lat" in cols
-    xy_column = f"{cols.get('lon', '经度')}/{cols.get('lat', '纬度')}"
-    if use_geometry:
-        xy_column = "geometry"
-        for i, g in enumerate(geoms):
-            if g is None or g.is_empty:
-                continue
-            if g.geom_type != "Point":
-                note(
-                    i,
-                    "geometry",
-                    g.geom_type,
-                    f"the geometry is a {g.geom_type}, not a point; a point inside it is used",
-                    "store facilities as points",
-                    "warning",
-                )
-                g = g.representative_point()
-            x[i], y[i] = g.x, g.y
-            x_text[i], y_text[i] = f"{g.x:.10g}", f"{g.y:.10g}"
-    elif coord_cols:
-        x_text = col("lon")
-        y_text = col("lat")
-        x = np.array([_parse_coord(str(t)) for t in x_text], dtype=np.float64)
-        y = np.array([_parse_coord(str(t)) for t in y_text], dtype=np.float64)
-    elif not has_town.any() and not ("township" in cols or "code" in cols):
-        raise InputError(
-            f"{file_name} has neither coordinate columns (经度/纬度) nor a township column "
-            f"(所属乡镇 or 行政区划代码); columns are {', '.join(headers)}; add one, or pass "
-            "columns={'lon': ..., 'lat': ...}"
-        )
-    else:
-        note(
-            -1,
-            "经度/纬度",
-            "",
-            "the file has no coordinates; facilities are assigned to townships by name only",
-            "add 经度 and 纬度 columns to measure walking reach",
-            "warning",
-        )
-
-    # which coordinate system
-    ok = np.isfinite(x) & np.isfinite(y) & ~dropped
-    file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
-    crs_reason = ""
-    if use_geometry and file_crs_name is not None:
-        if crs_arg in ("gcj02", "bd09") and file_crs_name not in ("wgs84", "cgcs2000"):
-            # a projected file whose content is GCJ-02/BD-09: bring it to degrees first
-            tr = Transformer.from_crs(raw.file_crs, 4326, always_xy=True)
-            x, y = (np.asarray(a, dtype=np.float64) for a in tr.transform(x, y))
-        if crs_arg == "auto":
-            crs_used: str | None = file_crs_name
-            crs_reason = "the file's own coordinate system"
-        else:
-            crs_used = crs_arg
-            crs_reason = f"crs={crs!r} given (the file says {file_crs_name})"
-    elif crs_arg != "auto":
-        crs_used, crs_reason = crs_arg, f"crs={crs!r} given"
-    elif not ok.any():
-        crs_used, crs_reason = None, "no coordinates"
-    else:
-        crs_used, crs_reason = _crs_from_headers(cols)
-        if crs_used is None:
-            try:
-                crs_used = guess_xy_crs(x[ok], y[ok])
-            except InputError as exc:
-                raise InputError(f"{file_name}: {exc}") from None
-            crs_reason = "guessed from the values"
-            if crs_used == "wgs84":
-                crs_reason += (
-                    " (degrees: WGS84, GCJ-02 and BD-09 look alike; pass crs='gcj02' for "
-                    "高德/腾讯 or crs='bd09' for 百度 coordinates)"
-                )
-
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    if crs_used is not None and ok.any():
-        swapped = swapped_xy(x, y, crs=crs_used) & ok
-        for i in np.flatnonzero(swapped):
-            note(
-                i,
-                xy_column,
-                f"{x_text[i]}, {y_text[i]}",
-                "longitude and latitude are swapped",
-                "swap the two values in the file (经度 comes first and is 73–136 in China)",
-                "repaired",
-            )
-        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
-        lon[ok], lat[ok] = points_to_wgs84(x[ok], y[ok], crs=crs_used)
-        china = in_china(lon, lat)
-        geographic = is_geographic_crs(crs_used)
-        for i in np.flatnonzero(ok & ~china):
-            rejected[i] = True
-            note(
-                i,
-                xy_column,
-                f"{x_text[i]}, {y_text[i]}",
-                f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is outside China",
-                (
-                    "check the coordinates (经度 about 73–136, 纬度 about 3–54)"
-                    if geographic
-                    else f"check the coordinates or pass the right crs= (used {crs_used})"
-                ),
-                "rejected",
-            )
-        ok &= china
-
-    if region is not None and ok.any():
-        metric = local_metric_crs(*region.representative_point().coords[0])
-        to_m = Transformer.from_crs(4326, metric, always_xy=True)
-        region_m = shapely.transform(region, lambda c: np.column_stack(to_m.transform(*c.T)))
-        px, py = to_m.transform(lon[ok], lat[ok])
-        dist = shapely.distance(shapely.points(px, py), region_m)
-        for i, d in zip(np.flatnonzero(ok), np.atleast_1d(dist), strict=True):
-            if d > REGION_TOLERANCE_M:
-                rejected[i] = True
-                note(
-                    i,
-                    xy_column,
-                    f"{x_text[i]}, {y_text[i]}",
-                    f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is {d:,.0f} m outside the county",
-                    "check the coordinates or the county",
-                    "rejected",
-                )
-        ok &= ~rejected
-
-    # rows without usable coordinates
-    for i in np.flatnonzero(~dropped & ~np.isfinite(lon)):
-        if not (use_geometry or coord_cols):
-            continue  # the whole file is name-only: reported once above
-        blank = not x_text[i] and not y_text[i]
-        bad = [
-            (h, t)
-            for h, t, v in ((cols.get("lon"), x_text[i], x[i]), (cols.get("lat"), y_text[i], y[i]))
-            if t and not np.isfinite(v)
-        ]
-        if blank:
-            reason = "no coordinates"
-            column, value = xy_column, ""
-        else:
-            column = "/".join(str(h) for h, _ in bad) if bad else xy_column
-            value = ", ".join(str(t) for _, t in bad) if bad else f"{x_text[i]}, {y_text[i]}"
-            reason = f"coordinate {value!r} is not a number" if bad else "incomplete coordinates"
-        if has_town[i]:
-            note(
-                i,
-                column,
-                value,
-                f"{reason}; the facility is counted in its township by name only",
-                "fill in 经度 and 纬度 (decimal degrees, e.g. 114.305) to measure walking reach",
-                "warning",
-            )
-        else:
-            rejected[i] = True
-            note(
-                i,
-                column,
-                value,
-                f"{reason} and no township",
-                "fill in decimal degrees such as 114.305 / 30.593, or 所属乡镇",
-                "rejected",
-            )
-    live = ~rejected & ~dropped
-
-    # townships
-    township_codes = np.full(n, "", dtype=object)
-    declared = np.where(towns != "", towns, codes)
-    if official is not None:
-        idx = np.flatnonzero(live & (declared != ""))
-        if idx.size:
-            matched = match_townships(
-                pd.Series(declared[idx], dtype=object), official, county_code=county_code
-            )
-            county_names = (
-                official.loc[
-                    official["county_code"].astype(str) == str(county_code), "name"
-                ].astype(str)
-                if county_code is not None and "county_code" in official.columns
-                else official["name"].astype(str)
-            ).tolist()
-            for pos, i in enumerate(idx):
-                row = matched.iloc[pos]
-                if row["match"] in ("none", "ambiguous"):
-                    column = cols.get("township") if towns[i] else cols.get("code")
-                    where = f" of county {county_code}" if county_code else ""
-                    if row["match"] == "ambiguous":
-                        reason = f"township {declared[i]!r} fits several units: {row['candidates']}"
-                        fix = "pass county_code= or write the 9-digit 区划代码"
-                    else:
-                        reason = f"township {declared[i]!r} is not in the official list{where}"
-                        close = difflib.get_close_matches(str(declared[i]), county_names, n=3)
-                        fix = (
-                            f"write the official name (closest: {'、'.join(close)})"
-                            if close
-                            else "write the official township name or its 9-digit 区划代码"
-                        )
-                    note(i, str(column or "所属乡镇"), str(declared[i]), reason, fix, "warning")
-                else:
-                    township_codes[i] = row["township_code"]
-
-    keep = np.flatnonzero(live)
+    keep = np.flatnonzero(~work.rejected & ~work.dropped).tolist()
     geometry = [
         shapely.Point(lon[i], lat[i]) if np.isfinite(lon[i]) and np.isfinite(lat[i]) else None
         for i in keep
@@ -1036,11 +1111,12 @@ def read_register(
         geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
         crs="EPSG:4326",
     )
-    report_df = pd.DataFrame(report, columns=list(REPORT_COLUMNS))
-    report_df["row"] = report_df["row"].astype(np.int64)
-    report_df = report_df.sort_values("row", kind="stable").reset_index(drop=True)
-    repaired_rows = {r["row"] for r in report if r["action"] == "repaired"}
-    source: dict[str, Any] = {
+    report = pd.DataFrame(work.notes, columns=list(REPORT_COLUMNS))
+    report["row"] = report["row"].astype(np.int64)
+    report = report.sort_values("row", kind="stable").reset_index(drop=True)
+    kept_rows = {int(rows[i]) for i in keep}
+    repaired_rows = {r["row"] for r in work.notes if r["action"] == "repaired"}
+    described: dict[str, Any] = {
         "file": file_name,
         "sha256": hashlib.sha256(data).hexdigest(),
         "format": raw.fmt,
@@ -1050,9 +1126,9 @@ def read_register(
         "crs": crs_used,
         "crs_reason": crs_reason,
         "rows_read": int(n),
-        "rows_kept": int(len(keep)),
-        "rows_rejected": int(rejected.sum()),
-        "rows_repaired": len(repaired_rows & {int(rows[i]) for i in keep}),
-        "duplicates_dropped": int(dropped.sum()),
+        "rows_kept": len(keep),
+        "rows_rejected": int(work.rejected.sum()),
+        "rows_repaired": len(repaired_rows & kept_rows),
+        "duplicates_dropped": int(work.dropped.sum()),
     }
-    return RegisterImport(facilities=facilities, report=report_df, source=source)
+    return RegisterImport(facilities=facilities, report=report, source=described)
