@@ -1,0 +1,275 @@
+"""The Streamlit app (AppTest, no browser) and its support helpers.
+
+Helper tests need nothing; app tests run ``app.py`` with the reference bundle (``bundle``).
+The numbers the app shows are checked against hand-made registers (two facilities in two
+townships cover 2 of 江岸区's 17 units) and against the library's own run on the demo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from servicecircle import app_support as sup
+from servicecircle._errors import InputError
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT_S = 180
+
+# Two 江岸区 facilities in BD-09 (百度 picker) coordinates, in two different 街道 about 4 km
+# apart: whatever the township polygons, they cover exactly 2 of the 17 units.
+TWO_ELDERLY_BD09 = (
+    "名称,街道,经度,纬度\n"
+    "测试·后湖街道养老服务中心,后湖街道,114.299069,30.641434\n"
+    "测试·球场街道养老服务中心,球场街道,114.305307,30.60419\n"
+).encode()
+
+
+# ---------------------------------------------------------------- helpers (no bundle)
+def test_check_upload_refuses_oversized_file_naming_size_and_limit():
+    with pytest.raises(InputError, match=r"big\.csv.*21\.0 MB.*上限 20 MB"):
+        sup.check_upload(name="big.csv", size_bytes=21 * 1024 * 1024, max_mb=20)
+    sup.check_upload(name="ok.csv", size_bytes=20 * 1024 * 1024, max_mb=20)  # at the limit
+
+
+def test_check_upload_refuses_other_types_and_empty_files():
+    with pytest.raises(InputError, match=r"run\.py.*\.py.*不受支持"):
+        sup.check_upload(name="run.py", size_bytes=10)
+    with pytest.raises(InputError, match=r"old\.xls.*\.xlsx"):
+        sup.check_upload(name="old.xls", size_bytes=10)
+    with pytest.raises(InputError, match=r"e\.csv.*空文件"):
+        sup.check_upload(name="e.csv", size_bytes=0)
+    sup.check_upload(name="站点.GeoJSON", size_bytes=10)  # suffix case does not matter
+
+
+def test_uploaded_register_checks_layer_and_crs_and_builds_a_bytes_spec():
+    with pytest.raises(InputError, match=r"a\.csv.*'nursing'"):
+        sup.uploaded_register(name="a.csv", data=b"x", layer="nursing")
+    with pytest.raises(InputError, match=r"a\.csv.*'gcj-02'"):
+        sup.uploaded_register(name="a.csv", data=b"x", crs="gcj-02")
+    reg = sup.uploaded_register(name="a.csv", data=b"x", layer="social_work", crs="bd09")
+    spec = reg.spec()
+    assert spec.source == (b"x", "a.csv")
+    assert (spec.layer, spec.crs) == ("social_work", "bd09")
+
+
+def test_session_workspaces_are_separate_and_stable_within_a_session():
+    one: dict = {}
+    two: dict = {}
+    a = sup.session_workspace(one)
+    b = sup.session_workspace(two)
+    assert a != b and a.parent != b.parent
+    assert sup.session_workspace(one) == a
+    assert a.parent.is_dir() and a.suffix == ".duckdb"
+
+
+def test_basemap_problem_asks_for_the_tianditu_key_only_when_missing():
+    assert "TIANDITU_KEY" in sup.basemap_problem("tianditu", environ={})
+    assert sup.basemap_problem("tianditu", environ={"TIANDITU_KEY": "abc"}) is None
+    assert sup.basemap_problem("none", environ={}) is None
+    assert "未知" in sup.basemap_problem("google", environ={})
+
+
+def _comparison() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "scope": ["county", "county", "city"],
+            "name": ["甲区", "甲区", "某市"],
+            "layer": ["elderly_care", "social_work", "elderly_care"],
+            "unit_level": ["township", "township", "township"],
+            "units": [4, 4, 4],
+            "covered": [3, 1, 3],
+            "rate": [0.75, 0.25, 0.75],
+            "uncovered_names": [["丁街道"], ["乙街道", "丙街道", "丁街道"], ["丁街道"]],
+            "comparator": [">=", ">=", ">="],
+            "target_pct": [60.0, 100.0, 60.0],
+            "held_to": ["规划A ≥60%", "规划A ≥100%", "规划A ≥60%"],
+            "primary": [True, True, True],
+            "status": ["达标", "未达标", "达标"],
+            "units_needed": [0, 3, 0],
+        },
+        index=[10, 11, 12],
+    )
+
+
+def test_dashboard_table_shows_rate_target_status_and_uncovered_names():
+    table = sup.dashboard_table(_comparison(), scope="county")
+    assert list(table.index) == [10, 11]
+    assert table["设施"].tolist() == ["养老服务中心", "社工站"]
+    assert table["覆盖率"].tolist() == ["75.0%", "25.0%"]
+    assert table["目标"].tolist() == [">=60%", ">=100%"]
+    assert table["结果"].tolist() == ["达标", "未达标"]
+    assert table["还需覆盖"].tolist() == ["0", "3"]
+    assert table["未覆盖单位"].tolist() == ["丁街道", "乙街道、丙街道、丁街道"]
+
+
+def test_layer_headlines_one_card_per_layer_present():
+    cards = sup.layer_headlines(_comparison(), scope="county")
+    assert cards["layer"].tolist() == ["elderly_care", "social_work"]
+    assert cards["rate"].tolist() == [0.75, 0.25]
+    assert cards["units_needed"].tolist() == [0, 3]
+
+
+def test_report_table_and_counts_in_chinese():
+    report = pd.DataFrame(
+        {
+            "file": ["a.csv", "a.csv", "a.csv"],
+            "row": [2, 3, 5],
+            "column": ["名称", "lng/lat", "街道"],
+            "value": ["", "30.6, 114.3", "x"],
+            "reason": ["the facility name is empty", "swapped", "unknown township"],
+            "fix": ["fill in 名称", "none needed", "check"],
+            "action": ["rejected", "repaired", "warning"],
+        }
+    )
+    assert sup.report_counts(report) == {"rejected": 1, "repaired": 1, "warning": 1}
+    assert sup.report_counts(report.iloc[0:0]) == {"rejected": 0, "repaired": 0, "warning": 0}
+    table = sup.report_table(report)
+    assert table["处理"].tolist() == ["未导入", "已修正后导入", "提示"]
+    assert table["行"].tolist() == [2, 3, 5]
+
+
+def test_sources_table_names_a_wkt_crs_by_its_name():
+    wkt = 'GEOGCRS["WGS 84 (CRS84)",ENSEMBLE["World Geodetic System 1984 ensemble"]]'
+    table = sup.sources_table(
+        [
+            {"file": "a.geojson", "crs": wkt, "rows_read": 3, "rows_kept": 2},
+            {"file": "b.csv", "crs": "bd09", "columns": {"lon": "经度"}, "rows_rejected": 1},
+        ]
+    )
+    assert table["坐标系"].tolist() == ["WGS 84 (CRS84)", "bd09"]
+    assert table["识别的列"].tolist() == ["", "lon=经度"]
+    assert table["未导入行"].tolist() == [0, 1]
+
+
+# ---------------------------------------------------------------- the app (bundle)
+@pytest.fixture
+def app(bundle, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SERVICE_DATA_DIR", str(bundle))
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _upload(at, name: str, data: bytes, *, layer: str | None = None, crs: str = "auto"):
+    at.radio(key="register_source").set_value("上传登记表").run()
+    at.file_uploader(key="uploads").upload(name, data, "text/csv").run()
+    at.selectbox(key="upload_layer_0").set_value(layer)
+    at.selectbox(key="upload_crs_0").set_value(crs)
+    at.run()
+    return at
+
+
+def _coverage_table(at) -> pd.DataFrame:
+    tables = [d.value for d in at.dataframe if "结果" in d.value.columns]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def test_demo_coverage_matches_the_library_run(app, bundle):
+    from servicecircle import workflows
+    from servicecircle.demo import demo_register_specs, demo_seat_points
+
+    region = workflows.load_region("420102", seat_points=demo_seat_points())
+    run = workflows.coverage_run(region, workflows.import_registers(demo_register_specs(), region))
+    expected = run.comparison[run.comparison["scope"] == "county"]
+
+    assert not app.error
+    table = _coverage_table(app)
+    assert table["已覆盖"].tolist() == expected["covered"].tolist()
+    assert table["单位数"].tolist() == expected["units"].tolist()
+    assert set(table["结果"]) <= {"达标", "未达标", "无对应指标"}
+    labels = [m.label for m in app.metric]
+    assert {"养老服务中心", "社工站", "骨灰安放设施", "未成年人保护工作站"} <= set(labels)
+    # the demo 社工站 CSV has one nameless row: rejected and reported, not a traceback
+    report = next(d.value for d in app.dataframe if "修改建议" in d.value.columns)
+    assert ((report["文件"] == "社工站_示例_GBK.csv") & (report["处理"] == "未导入")).any()
+
+
+def test_selecting_another_county_changes_region_and_units(app):
+    app.sidebar.selectbox(key="region").set_value("420103").run()
+    assert not app.exception and not app.error
+    assert any("江汉区" in s.value for s in app.subheader)
+    table = _coverage_table(app)
+    assert set(table["区域"]) == {"江汉区"}
+
+
+def test_uploaded_register_is_counted_by_hand(app):
+    _upload(app, "两个养老中心.csv", TWO_ELDERLY_BD09, layer="elderly_care", crs="bd09")
+    assert not app.exception and not app.error
+    table = _coverage_table(app)
+    eld = table[(table["设施"] == "养老服务中心") & (table["口径"] == "乡镇（街道）")]
+    assert eld["已覆盖"].unique().tolist() == [2]
+    assert eld["单位数"].unique().tolist() == [17]
+    assert eld["覆盖率"].unique().tolist() == [f"{2 / 17:.1%}"]
+    other = table[table["设施"] == "社工站"]
+    assert other["已覆盖"].unique().tolist() == [0]
+
+
+def test_bad_register_rows_are_reported_not_raised(app):
+    bad = "名称,经度,纬度\n,114.30,30.60\n某养老院,abc,30.61\n".encode()
+    _upload(app, "坏登记表.csv", bad, layer="elderly_care")
+    assert not app.exception
+    report = next(d.value for d in app.dataframe if "修改建议" in d.value.columns)
+    assert set(report["文件"]) == {"坏登记表.csv"}
+    assert set(report["行"]) == {2, 3}
+    assert (report["处理"] == "未导入").all()
+    assert next(m.value for m in app.metric if m.label == "导入设施") == "0 个"
+
+
+def test_unreadable_register_shows_a_readable_error(app):
+    _upload(app, "乱码.csv", b"foo,bar\n1,2\n", layer="elderly_care")
+    assert not app.exception
+    assert any("乱码.csv" in e.value for e in app.error), [e.value for e in app.error]
+
+
+def test_oversized_upload_is_refused_with_the_limit(app):
+    big = b"a" * (int(sup.MAX_UPLOAD_MB * 1024 * 1024) + 1)
+    _upload_no_options(app, "大文件.csv", big)
+    assert not app.exception
+    assert any("大文件.csv" in e.value and "上限" in e.value for e in app.error)
+
+
+def _upload_no_options(at, name: str, data: bytes):
+    at.radio(key="register_source").set_value("上传登记表").run()
+    at.file_uploader(key="uploads").upload(name, data, "text/csv").run()
+    return at
+
+
+def test_bad_region_code_is_an_error_message(app):
+    app.sidebar.selectbox(key="region").set_value("__other__").run()
+    app.sidebar.text_input(key="region_code").set_value("12ab").run()
+    assert not app.exception
+    assert any("12ab" in e.value for e in app.error)
+
+
+def test_confirm_import_saves_into_this_sessions_workspace_only(app):
+    app.radio(key="view").set_value("工作区记录").run()
+    assert any("还没有记录" in i.value for i in app.info)
+    app.button(key="confirm_import").click().run()
+    assert not app.exception and not app.error
+    assert any("已导入 4 份登记表" in s.value for s in app.success)
+    runs = app.dataframe[-1].value
+    assert runs["kind"].tolist() == ["coverage"]
+    path = app.session_state[sup.WORKSPACE_STATE_KEY]
+    assert Path(path).is_file()
+
+
+@pytest.mark.slow
+def test_map_and_downloads_views(app):
+    app.sidebar.selectbox(key="basemap").set_value("tianditu").run()
+    app.radio(key="view").set_value("地图").run()
+    assert not app.exception and not app.error
+    assert any("TIANDITU_KEY" in w.value for w in app.warning)  # falls back to no tiles
+    app.sidebar.selectbox(key="basemap").set_value("none")
+    app.radio(key="view").set_value("下载").run()
+    assert not app.exception and not app.error
+    buttons = app.get("download_button")
+    labels = {b.label for b in buttons}
+    assert {"Excel 工作簿", "CSV 对照表", "HTML 地图", "PNG 静态图"} <= labels
