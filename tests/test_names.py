@@ -115,6 +115,7 @@ def test_bad_official_and_county(official):
         match_townships(["x"], official, county_code="999999")
 
 
+@pytest.mark.slow
 def test_real_division_list_jiangan(bundle):
     """江岸区 (420102) has 17 official units (bundle README); each matches itself by code and by
     its '办事处' form."""
