@@ -111,7 +111,7 @@ def graph_from_edges(edges: gpd.GeoDataFrame, *, tolerance_m: float = 1.0) -> nx
     gdf["length"] = shapely.length(gdf.geometry.values)
     zero = gdf["length"].to_numpy() <= 0
     if zero.any():
-        _warn_rows(gdf.index[zero], "have zero length after merging their ends")
+        _warn_rows(gdf.index[zero], "have zero length after merging their ends", stacklevel=3)
         gdf = gdf.loc[~zero]
     if gdf.empty:
         raise InputError("edges has no usable street lines left after cleaning; check the layer.")
@@ -171,13 +171,14 @@ def _clean_lines(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out.drop(columns=drop)
 
 
-def _warn_rows(index: pd.Index, what: str) -> None:
+def _warn_rows(index: pd.Index, what: str, *, stacklevel: int = 4) -> None:
+    """Warn about dropped rows; ``stacklevel`` 4 points at graph_from_edges' caller."""
     shown = ", ".join(map(str, index[:10].tolist()))
     more = f" and {len(index) - 10} more" if len(index) > 10 else ""
     warnings.warn(
         f"{len(index)} street row(s) {what} and were dropped: rows {shown}{more}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -201,7 +202,37 @@ def _nodes_from_uv(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFram
     v = gdf["v"].to_numpy()
     geoms = gdf.geometry.values
     first, last = _end_xy(geoms)
-    # u's coordinates from the lines that start at u (osmnx convention), else their ends
+    # Each incidence offers both ends of its line as the node's position. A node's true
+    # position is offered by every line touching it, so the most frequent one is trusted
+    # when it is offered at least twice and more often than any other.
+    cand = pd.DataFrame(
+        {
+            "node": np.r_[u, u, v, v],
+            "x": np.r_[first[:, 0], last[:, 0], first[:, 0], last[:, 0]],
+            "y": np.r_[first[:, 1], last[:, 1], first[:, 1], last[:, 1]],
+        }
+    )
+    counts = cand.groupby(["node", "x", "y"], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values(["node", "n"], ascending=[True, False], kind="stable")
+    top = counts.drop_duplicates("node").set_index("node")
+    second = counts[counts.duplicated("node")].drop_duplicates("node").set_index("node")["n"]
+    runner_up = second.reindex(top.index).fillna(0).to_numpy()
+    trusted = pd.Series(
+        (top["n"].to_numpy() >= 2) & (top["n"].to_numpy() > runner_up), index=top.index
+    )
+    tx, ty = top["x"], top["y"]
+    tu, tv = trusted.loc[u].to_numpy(), trusted.loc[v].to_numpy()
+    ux = np.c_[tx.loc[u].to_numpy(), ty.loc[u].to_numpy()]
+    vx = np.c_[tx.loc[v].to_numpy(), ty.loc[v].to_numpy()]
+    d_keep = np.where(tu, np.hypot(*(first - ux).T), 0) + np.where(tv, np.hypot(*(last - vx).T), 0)
+    d_flip = np.where(tu, np.hypot(*(last - ux).T), 0) + np.where(tv, np.hypot(*(first - vx).T), 0)
+    # lines are taken to run u -> v (osmnx convention) unless trusted nodes say otherwise
+    flip = d_flip < d_keep
+    if flip.any():
+        geoms = geoms.copy()
+        geoms[flip] = shapely.reverse(geoms[flip])
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+        first, last = _end_xy(geoms)
     ends = pd.DataFrame(
         {
             "node": np.r_[u, v],
@@ -210,15 +241,9 @@ def _nodes_from_uv(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFram
         }
     )
     xy = ends.groupby("node", sort=False)[["x", "y"]].first()
-    ux = xy.loc[u].to_numpy()
-    vx = xy.loc[v].to_numpy()
-    d_keep = np.hypot(*(first - ux).T) + np.hypot(*(last - vx).T)
-    d_flip = np.hypot(*(first - vx).T) + np.hypot(*(last - ux).T)
-    flip = d_flip < d_keep
-    if flip.any():
-        geoms = geoms.copy()
-        geoms[flip] = shapely.reverse(geoms[flip])
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    ok = trusted.reindex(xy.index).to_numpy()
+    xy.loc[ok, "x"] = tx.reindex(xy.index).to_numpy()[ok]
+    xy.loc[ok, "y"] = ty.reindex(xy.index).to_numpy()[ok]
     return gdf, xy
 
 
@@ -364,7 +389,9 @@ def _walking_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> nx.MultiGraph:
     ys = nx.get_node_attributes(G, "y")
     for u, v, d in G.edges(data=True):
         geom = d.get("geometry")
-        a, b = (d.get("from", u), d.get("to", v))
+        a, b = d.get("from", u), d.get("to", v)
+        if a not in xs or b not in xs:  # GraphML stores from/to as text
+            a, b = u, v
         if geom is None:
             geom = shapely.LineString([(xs[a], ys[a]), (xs[b], ys[b])])
         else:
