@@ -193,11 +193,11 @@ def _validate_problem(
             f"weights must be numbers, got dtype {w_in.dtype}; convert the column with "
             "pd.to_numeric(...) first"
         ) from None
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        i = int(bad[0])
+    bad_w = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad_w.size:
+        i = int(bad_w[0])
         raise InputError(
-            f"weights[{i}] = {w_in[i]!r} is negative or missing ({bad.size} such entries); "
+            f"weights[{i}] = {w_in[i]!r} is negative or missing ({bad_w.size} such entries); "
             "demand weights must be finite and >= 0 (fill missing with 0 or drop the point)"
         )
 
