@@ -276,11 +276,9 @@ def _township_props(townships: gpd.GeoDataFrame, columns: list[str]) -> list[dic
 
 def _facility_popup(row: pd.Series, label: str) -> tuple[str, str]:
     name = _text(row.get("name")) or "（未命名）"
-    parts = [
-        f"<b>{name}</b>",
-        f"{html.escape(label)}"
-        + (f" · {_text(row.get('kind'))}" if _text(row.get("kind")) else ""),
-    ]
+    kind = _text(row.get("kind"))
+    kind_part = f" · {kind}" if kind and kind != html.escape(label) else ""
+    parts = [f"<b>{name}</b>", f"{html.escape(label)}{kind_part}"]
     for key, caption in (
         ("address", "地址"),
         ("township_declared", "乡镇（街道）"),
@@ -735,10 +733,14 @@ def _static_figure(
                            edgecolor="black"))  # fmt: skip
     label = f"{bar_km:g} 公里"
     ax.text(bx + bar_m / 2, by + 2.5 * height, label, ha="center", va="bottom",
-            fontproperties=font, fontsize=9)  # fmt: skip
-    ax.annotate("北", xy=(0.95, 0.97), xytext=(0.95, 0.87), xycoords="axes fraction",
-                ha="center", va="center", fontproperties=font, fontsize=12,
-                arrowprops={"facecolor": "black", "width": 3, "headwidth": 10})  # fmt: skip
+            fontproperties=font, fontsize=9,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})  # fmt: skip
+    # north arrow: grid north of the local UTM zone (within a degree or two of true north)
+    ax.annotate("", xy=(0.95, 0.95), xytext=(0.95, 0.87), xycoords="axes fraction",
+                arrowprops={"facecolor": "black", "edgecolor": "black", "width": 3,
+                            "headwidth": 10})  # fmt: skip
+    ax.text(0.95, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom",
+            fontproperties=font, fontsize=12)  # fmt: skip
 
     when = date or dt.date.today()
     when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
