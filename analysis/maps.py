@@ -657,15 +657,24 @@ def _static_figure(
     columns = _coverage_columns(townships, layer)
     places = _to_wgs84(facilities, argument="facilities")
     frames = [f for f in (towns, places) if len(f)]
-    if not frames:
-        raise InputError("nothing to draw: townships and facilities are both empty")
+    when = date or dt.date.today()
+    when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
+    foot = [f"制图日期：{when_text}", *[f"数据来源：{s}" for s in sources], attribution]
+
+    fig = Figure(figsize=(8.27, 8.27), layout="constrained")  # A4 width, square
+    fig.text(0.01, 0.005, "\n".join(x for x in foot if x), ha="left", va="bottom",
+             fontproperties=font, fontsize=7, color="#333333")  # fmt: skip
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    heading = title if layer is None else f"{title}\n{LAYERS[layer]}覆盖情况"
+    ax.set_title(heading, fontproperties=font, fontsize=15)
+    if not frames:  # a run whose units have no polygons and whose facilities no coordinates
+        ax.text(0.5, 0.5, "无可绘制的乡镇边界或设施坐标", ha="center", va="center",
+                transform=ax.transAxes, fontproperties=font, fontsize=14, color="#666666")  # fmt: skip
+        return fig
     metric = frames[0].estimate_utm_crs()
     towns_m = towns.to_crs(metric)
     places_m = places.to_crs(metric)
-
-    fig = Figure(figsize=(8.27, 8.27), layout="constrained")  # A4 width, square
-    ax = fig.add_subplot()
-    ax.set_axis_off()
     ax.set_aspect("equal")
     handles: list[Any] = []
     if len(towns_m):
@@ -715,11 +724,10 @@ def _static_figure(
                 label=f"{LAYERS[key]}（{len(rows)} 处）",
             )  # fmt: skip
         )
-    heading = title if layer is None else f"{title}\n{LAYERS[layer]}覆盖情况"
-    ax.set_title(heading, fontproperties=font, fontsize=15)
-    legend = ax.legend(handles=handles, loc="lower right", prop=font, fontsize=9, framealpha=0.9,
-                       title="图例")  # fmt: skip
-    legend.get_title().set_fontproperties(font)
+    if handles:
+        legend = ax.legend(handles=handles, loc="lower right", prop=font, fontsize=9, framealpha=0.9,
+                           title="图例")  # fmt: skip
+        legend.get_title().set_fontproperties(font)
 
     # scale bar (km) and north arrow, in axes coordinates over the metric CRS
     x0, x1 = ax.get_xlim()
@@ -741,12 +749,6 @@ def _static_figure(
                             "headwidth": 10})  # fmt: skip
     ax.text(0.95, 0.955, "北", transform=ax.transAxes, ha="center", va="bottom",
             fontproperties=font, fontsize=12)  # fmt: skip
-
-    when = date or dt.date.today()
-    when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
-    foot = [f"制图日期：{when_text}", *[f"数据来源：{s}" for s in sources], attribution]
-    fig.text(0.01, 0.005, "\n".join(x for x in foot if x), ha="left", va="bottom",
-             fontproperties=font, fontsize=7, color="#333333")  # fmt: skip
     return fig
 
 

@@ -225,3 +225,11 @@ def test_static_png_to_a_buffer_and_pdf(tmp_path: Path):
 
 def font_name_in(pdf: bytes) -> bool:
     return any(name.replace(" ", "").encode() in pdf for name in CJK_FAMILIES)
+
+
+def test_static_png_of_a_run_without_any_geometry_still_renders():
+    towns = _townships().iloc[0:0]
+    facs = _facilities().iloc[[3]]  # the one without coordinates
+    buffer = io.BytesIO()
+    static_map_png(towns, facs, buffer, title=TITLE, dpi=50)
+    assert _png_size(buffer.getvalue()) == pytest.approx((414, 414), abs=2)
