@@ -14,6 +14,7 @@ fi
 
 if [ "${SERVICECIRCLE_SKIP_SYSTEM:-0}" != "1" ]; then
   need=""
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need="$need fonts-noto-cjk"
   command -v chromium >/dev/null 2>&1 || need="$need chromium"
   command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
   if [ -n "$need" ]; then
