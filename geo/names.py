@@ -36,8 +36,14 @@ def _clean(s: object) -> str:
         return ""
     if s is pd.NA:
         return ""
-    text = unicodedata.normalize("NFKC", str(s))
-    return _SPACE.sub("", text)
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", str(s)))
+    # stray punctuation at either end ("后湖街道办事处;" in OSM) is not part of a name
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
+        end -= 1
+    return text[start:end]
 
 
 def _strip_suffix(text: str, suffixes: Iterable[str]) -> tuple[str, str]:

@@ -11,7 +11,16 @@ from servicecircle._errors import InputError
 
 @pytest.mark.parametrize(
     "raw",
-    ["民族街街道", "民族街道办事处", "民族街 道", "民族街道", "民族街道　", " 民族街道人民政府"],
+    [
+        "民族街街道",
+        "民族街道办事处",
+        "民族街 道",
+        "民族街道",
+        "民族街道　",
+        " 民族街道人民政府",
+        "民族街道办事处;",
+        "“民族街道”",
+    ],
 )
 def test_normalize_variants_of_one_street(raw):
     assert normalize_name(raw) == "民族"
