@@ -661,10 +661,16 @@ def _static_figure(
     when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
     foot = [f"制图日期：{when_text}", *[f"数据来源：{s}" for s in sources], attribution]
 
+    foot = [x for x in foot if x]
     fig = Figure(figsize=(8.27, 8.27), layout="constrained")  # A4 width, square
-    fig.text(0.01, 0.005, "\n".join(x for x in foot if x), ha="left", va="bottom",
-             fontproperties=font, fontsize=7, color="#333333")  # fmt: skip
-    ax = fig.add_subplot()
+    # the footer gets its own row so the constrained layout keeps it clear of the map
+    foot_in = 0.16 * len(foot) + 0.1
+    grid = fig.add_gridspec(2, 1, height_ratios=[8.27 - foot_in, foot_in])
+    foot_ax = fig.add_subplot(grid[1])
+    foot_ax.set_axis_off()
+    foot_ax.text(0.0, 1.0, "\n".join(foot), ha="left", va="top", transform=foot_ax.transAxes,
+                 fontproperties=font, fontsize=7, color="#333333")  # fmt: skip
+    ax = fig.add_subplot(grid[0])
     ax.set_axis_off()
     heading = title if layer is None else f"{title}\n{LAYERS[layer]}覆盖情况"
     ax.set_title(heading, fontproperties=font, fontsize=15)

@@ -36,9 +36,13 @@ def _pad(text: str, width: int, *, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def console_table(comparison: pd.DataFrame, *, scope: str = "county") -> str:
+def console_table(
+    comparison: pd.DataFrame, *, scope: str = "county", only_targets: bool = True
+) -> str:
     """A plain-text table of the comparison for the terminal (one line per county, layer, target)."""
     rows = comparison[comparison["scope"] == scope]
+    if only_targets:
+        rows = rows[rows["status"].isin(["达标", "未达标"])]
     widths = (8, 20, 14, 8, 8, 62, 12, 6)
     head = ("区县", "设施", "口径", "覆盖", "覆盖率", "对照指标", "结果", "还需")
     lines = ["".join(_pad(h, w) for h, w in zip(head, widths)) + "未覆盖"]
