@@ -77,6 +77,11 @@ class StreetArrays:
         STRtree over ``edge_geometry`` for snapping.
     node_tree
         KD-tree over node coordinates for local searches.
+    segments
+        The edges cut into straight pieces of at most ``_PIECE_M`` metres, for fast exact
+        snapping: ``edge``, ``ax``, ``ay``, ``bx``, ``by``, ``start_m`` (along the geometry).
+    segment_tree
+        KD-tree over the pieces' midpoints.
     crs
         The projected CRS of the coordinates.
     """
@@ -91,6 +96,8 @@ class StreetArrays:
     edge_geometry: np.ndarray
     edge_tree: shapely.STRtree
     node_tree: cKDTree
+    segments: dict[str, np.ndarray]
+    segment_tree: cKDTree
     crs: Any
 
     @property
@@ -174,6 +181,7 @@ def arrays_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> StreetArrays:
         raise InputError(f"graph edges at positions {bad.tolist()} have invalid lengths.")
 
     adjacency = _symmetric_csr(eu, ev, length, n=len(node_ids))
+    segments = _pieces(geoms)
     return StreetArrays(
         node_ids=node_ids,
         x=x,
@@ -185,8 +193,43 @@ def arrays_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> StreetArrays:
         edge_geometry=geoms,
         edge_tree=shapely.STRtree(geoms),
         node_tree=cKDTree(np.c_[x, y]),
+        segments=segments,
+        segment_tree=cKDTree(
+            np.c_[(segments["ax"] + segments["bx"]) / 2, (segments["ay"] + segments["by"]) / 2]
+        ),
         crs=crs,
     )
+
+
+_PIECE_M = 50.0  # longest straight piece kept for snapping
+_SNAP_K = 16  # pieces examined per point before falling back to the STRtree
+
+
+def _pieces(geoms: np.ndarray) -> dict[str, np.ndarray]:
+    """Cut lines into straight pieces of at most ``_PIECE_M`` m (for exact KD-tree snapping)."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    same = idx[1:] == idx[:-1]
+    a, b, edge = coords[:-1][same], coords[1:][same], idx[:-1][same]
+    seg = np.hypot(*(b - a).T)
+    cum = np.cumsum(seg) - seg  # along-everything start of each segment
+    first = np.r_[0, np.flatnonzero(np.diff(edge)) + 1]
+    start = cum - np.repeat(cum[first], np.diff(np.r_[first, len(edge)]))
+    k = np.maximum(np.ceil(seg / _PIECE_M).astype(np.int64), 1)
+    rep = np.repeat(np.arange(len(seg)), k)
+    j = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
+    t0, t1 = j / k[rep], (j + 1) / k[rep]
+    d = (b - a)[rep]
+    pa = a[rep] + d * t0[:, None]
+    pb = a[rep] + d * t1[:, None]
+    return {
+        "edge": edge[rep],
+        "ax": pa[:, 0],
+        "ay": pa[:, 1],
+        "bx": pb[:, 0],
+        "by": pb[:, 1],
+        "start_m": start[rep] + seg[rep] * t0,
+        "geom_length_m": shapely.length(geoms),
+    }
 
 
 def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, *, n: int) -> csr_matrix:
@@ -227,9 +270,11 @@ def snap_points(
     Returns
     -------
     pandas.DataFrame
-        Aligned to ``points.index``: ``edge`` (position in the edge arrays, -1 for missing
-        geometry), ``offset_m`` (metres along the edge from its ``u`` end), ``access_m``
-        (straight walk from the point to the street) and ``snapped``.
+        Aligned to ``points.index``: ``edge`` (position in the edge arrays), ``offset_m``
+        (metres along the edge from its ``u`` end), ``access_m`` (straight walk from the
+        point to the street) and ``snapped``. Points with a missing geometry or farther than
+        ``max_distance_m`` from every street have ``snapped=False``, ``edge=-1`` and NaN
+        distances.
 
     Raises
     ------
@@ -266,19 +311,67 @@ def snap_points(
     offset = np.full(n, np.nan)
     ok = np.flatnonzero(~absent)
     if len(ok):
-        (src, tgt), dist = arrays.edge_tree.query_nearest(
-            g[ok], return_distance=True, all_matches=False
-        )
-        edge[ok[src]] = tgt
-        access[ok[src]] = dist
-        lines = arrays.edge_geometry[tgt]
-        frac = shapely.line_locate_point(lines, g[ok[src]], normalized=True)
-        offset[ok[src]] = np.clip(frac, 0.0, 1.0) * arrays.edge_length_m[tgt]
+        pts = shapely.get_coordinates(g[ok])
+        e, dist, along, exact = _snap_pieces(arrays, pts, max_distance_m=max_distance_m)
+        hit = exact & (dist <= max_distance_m)
+        edge[ok[hit]] = e[hit]
+        access[ok[hit]] = dist[hit]
+        glen = arrays.segments["geom_length_m"][e[hit]]
+        frac = np.where(glen > 0, along[hit] / np.where(glen > 0, glen, 1.0), 0.0)
+        offset[ok[hit]] = np.clip(frac, 0.0, 1.0) * arrays.edge_length_m[e[hit]]
+        rest = ok[~exact]
+        if len(rest):
+            # the few points the piece search cannot settle: exact nearest line via STRtree
+            (src, tgt), d2 = arrays.edge_tree.query_nearest(
+                g[rest], max_distance=max_distance_m, return_distance=True, all_matches=False
+            )
+            edge[rest[src]] = tgt
+            access[rest[src]] = d2
+            fr = shapely.line_locate_point(arrays.edge_geometry[tgt], g[rest[src]], normalized=True)
+            offset[rest[src]] = np.clip(fr, 0.0, 1.0) * arrays.edge_length_m[tgt]
     snapped = np.isfinite(access) & (access <= max_distance_m)
     return pd.DataFrame(
         {"edge": edge, "offset_m": offset, "access_m": access, "snapped": snapped},
         index=points.index,
     )
+
+
+def _snap_pieces(
+    arrays: StreetArrays, pts: np.ndarray, *, max_distance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest straight piece among the ``_SNAP_K`` with the closest midpoints.
+
+    A piece is at least ``|p - midpoint| - half its length`` away, so the answer is exact
+    when the best distance found is within that bound of the k-th midpoint; ``exact`` is
+    False for the points where it is not (they go to the STRtree).
+    """
+    seg = arrays.segments
+    n_seg = len(seg["edge"])
+    k = min(_SNAP_K, n_seg)
+    half = _PIECE_M / 2 + 1e-6
+    dmid, cand = arrays.segment_tree.query(pts, k=k, distance_upper_bound=max_distance_m + half)
+    dmid = dmid.reshape(len(pts), k)
+    cand = cand.reshape(len(pts), k)
+    valid = cand < n_seg
+    c = np.where(valid, cand, 0)
+    ax, ay, bx, by = seg["ax"][c], seg["ay"][c], seg["bx"][c], seg["by"][c]
+    dx, dy = bx - ax, by - ay
+    px, py = pts[:, 0:1], pts[:, 1:2]
+    len2 = dx * dx + dy * dy
+    t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    d = np.hypot(ax + t * dx - px, ay + t * dy - py)
+    d = np.where(valid, d, np.inf)
+    best = np.argmin(d, axis=1)
+    rows = np.arange(len(pts))
+    dist = d[rows, best]
+    bc = c[rows, best]
+    along = seg["start_m"][bc] + t[rows, best] * np.sqrt(len2[rows, best])
+    # every piece left out has its midpoint beyond dmid[:, -1] (inf when fewer than k lie
+    # within the search bound, in which case the bound itself limits them)
+    outside = np.where(np.isfinite(dmid[:, -1]), dmid[:, -1], max_distance_m + half)
+    exact = dist <= outside - half
+    exact |= ~np.isfinite(dmid[:, -1]) & ~np.isfinite(dist)  # nothing within max_distance_m
+    return seg["edge"][bc], dist, along, exact
 
 
 def _check_snaps(snaps: pd.DataFrame, name: str) -> None:

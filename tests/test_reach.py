@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from scipy.spatial import Delaunay
 from shapely import LineString, Point
 
@@ -132,7 +133,10 @@ def test_unsnapped_points_are_reported_not_counted(toy):
     demand = _pts((100, 0), (100, 5000), (-100, 0), index=[1, 2, 3])
     ds = snap_points(arrays, demand, max_distance_m=300)
     assert ds["snapped"].tolist() == [True, False, True]
-    assert ds.loc[2, "access_m"] == pytest.approx(5000.0)
+    assert ds.loc[2, "edge"] == -1 and np.isnan(ds.loc[2, "access_m"])
+    assert snap_points(arrays, demand, max_distance_m=6000).loc[2, "access_m"] == pytest.approx(
+        5000.0
+    )
     out = demand_times(arrays, nearest_facility(arrays, fac), ds, fac)
     assert np.isnan(out.loc[2, "minutes"]) and out.loc[2, "facility"] == -1
     table = reach_by_group(
@@ -348,3 +352,22 @@ def test_engine_equals_networkx_on_wuhan(bundle: Path):
 
     G = graph_from_edges(gpd.read_parquet(bundle_path("streets_wuhan")))
     _compare_with_networkx(G, seed=0, n_sources=8, n_cands=4, minutes=15)
+
+
+def test_fast_snapping_equals_brute_force_nearest_edge():
+    G, _ = _random_network(4, n=120)
+    arrays = arrays_from_graph(G)
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(-400, 3400, size=(400, 2))
+    snaps = snap_points(arrays, _pts(*map(tuple, xy)), max_distance_m=150)
+    pts = np.array([Point(X0 + x, Y0 + y) for x, y in xy])
+    dist = shapely.distance(pts[:, None], arrays.edge_geometry[None, :]).min(axis=1)
+    within = dist <= 150
+    assert snaps["snapped"].to_numpy().tolist() == within.tolist()
+    assert 0 < within.sum() < len(xy)  # both kinds present
+    got = snaps.loc[within]
+    assert np.allclose(got["access_m"], dist[within], atol=1e-6)
+    edges = arrays.edge_geometry[got["edge"].to_numpy()]
+    located = shapely.line_locate_point(edges, pts[within])
+    scale = arrays.edge_length_m[got["edge"].to_numpy()] / shapely.length(edges)
+    assert np.allclose(got["offset_m"], located * scale, atol=1e-6)
