@@ -586,7 +586,8 @@ def demand_times(
 
     # a facility on the demand's own edge: straight along it
     fac_ok = facility_snaps["snapped"].to_numpy(dtype=bool)
-    if fac_ok.any() and snapped.any():
+    shares = snapped & np.isin(e, facility_snaps["edge"].to_numpy()[fac_ok])
+    if shares.any():
         fac = pd.DataFrame(
             {
                 "edge": facility_snaps["edge"].to_numpy()[fac_ok],
@@ -597,10 +598,10 @@ def demand_times(
         )
         dem = pd.DataFrame(
             {
-                "edge": e[snapped],
-                "d_off": off[snapped],
-                "d_acc": acc[snapped],
-                "d_pos": np.flatnonzero(snapped),
+                "edge": e[shares],
+                "d_off": off[shares],
+                "d_acc": acc[shares],
+                "d_pos": np.flatnonzero(shares),
             }
         )
         both = dem.merge(fac, on="edge", how="inner")
@@ -822,13 +823,13 @@ def _reached_segments(
     use = np.flatnonzero(facility_snaps["snapped"].to_numpy())
     for pos in use:
         row = facility_snaps.iloc[pos]
-        e = int(row["edge"])
-        r = budget_s * s - float(row["access_m"])
-        if r < 0 or length[e] <= 0:
+        own = int(row["edge"])
+        left_m = budget_s * s - float(row["access_m"])
+        if left_m < 0 or length[own] <= 0:
             continue
-        lo = max(0.0, float(row["offset_m"]) - r) / length[e]
-        hi = min(length[e], float(row["offset_m"]) + r) / length[e]
-        pieces.append(_substring(geoms[e], lo, hi))
+        lo = max(0.0, float(row["offset_m"]) - left_m) / length[own]
+        hi = min(length[own], float(row["offset_m"]) + left_m) / length[own]
+        pieces.append(_substring(geoms[own], lo, hi))
         facs.append(pos)
     if pieces:
         out_geom.append(np.array(pieces, dtype=object))

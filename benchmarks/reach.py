@@ -13,7 +13,7 @@ Everything runs in one process on the reference bundle (``SERVICE_DATA_DIR``):
   the node sets;
 * ``coverage_matrix`` for 500 candidate sites and ``reach_from_point`` latency.
 
-Times are the best of ``--repeat`` runs (graph build: one run); peak memory is measured with
+Times are the best of ``--repeat`` runs (graph build, coverage matrix: one run); peak memory is measured with
 tracemalloc in a separate run, so it does not slow the timed ones. Run from the repository root::
 
     SERVICE_DATA_DIR=../shared/data python benchmarks/reach.py
@@ -146,7 +146,7 @@ def main() -> None:
         home_nodes = nodes_of(homes)
         return reached, np.isin(home_nodes, list(reached))
 
-    t_ego, (ego_nodes, _) = _best(ego_recipe, 1)
+    t_ego, (ego_nodes, _) = _best(ego_recipe, args.repeat)
 
     # agreement: nodes within 15 min from the same source nodes, engine vs networkx
     node_snaps = snap_points(
