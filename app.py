@@ -153,6 +153,7 @@ def show_dashboard(run) -> None:
             "—" if h.rate != h.rate else f"{h.rate:.1%}",
             delta=f"{h.status}{need}" if target else h.status,
             delta_color="normal" if h.status == "达标" else "inverse",
+            delta_arrow="off",
             help=h.held_to or None,
             border=True,
         )

@@ -9,8 +9,11 @@ Nothing happens at import: Streamlit's cache decorators only wrap the functions.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
 import os
+import re
 import tempfile
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -313,12 +316,12 @@ def dashboard_table(comparison: pd.DataFrame, *, scope: str = "county") -> pd.Da
                 ("—" if pd.isna(t) else f"{c}{t:g}%")
                 for c, t in zip(rows["comparator"].astype(object), target)
             ],
-            "对照指标": rows["held_to"]
-            .astype(object)
-            .where(rows["held_to"].notna(), "（无对应指标）"),
             "结果": rows["status"].astype(str),
             "还需覆盖": [_need(v) for v in rows["units_needed"]],
             "未覆盖单位": [_names(v) for v in rows["uncovered_names"]],
+            "对照指标": rows["held_to"]
+            .astype(object)
+            .where(rows["held_to"].notna(), "（无对应指标）"),
         },
         index=rows.index,
     )
@@ -445,13 +448,17 @@ def coverage_folium_map(
     basemap: str,
     sources: tuple[str, ...],
 ) -> folium.Map:
-    """The interactive coverage map of one layer (townships shaded covered/uncovered)."""
+    """The interactive coverage map of one layer (townships shaded covered/uncovered).
+
+    Leaflet comes from the vendored copy (see :func:`_use_vendored_leaflet`), so the map also
+    draws where the CDN cannot be reached.
+    """
     from analysis.maps import coverage_map
     from servicecircle.settings import ATTRIBUTION_OSM
 
     townships = run.townships[run.townships.geometry.notna()]
     facilities = run.facilities[run.facilities.geometry.notna()]
-    return coverage_map(
+    fmap = coverage_map(
         townships,
         facilities,
         title=f"{run.region.name} {LAYERS[layer]}覆盖情况",
@@ -461,6 +468,41 @@ def coverage_folium_map(
         sources=sources,
         attribution=ATTRIBUTION_OSM,
     )
+    _use_vendored_leaflet(fmap)  # a map built just here: not someone else's input
+    return fmap
+
+
+@functools.lru_cache(maxsize=4)
+def _vendored_data_url(url: str) -> str | None:
+    """A ``data:`` URL holding the vendored file that replaces ``url`` (None if not vendored)."""
+    from geo._vendor import VENDORED, leaflet_dir
+
+    if url not in VENDORED:
+        return None
+    path = leaflet_dir() / VENDORED[url]
+    if path.suffix == ".css":
+
+        def image(match: re.Match[str]) -> str:
+            img = leaflet_dir() / match.group(2)
+            if not img.is_file():
+                return match.group(0)
+            return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})"
+
+        css = re.sub(r"url\((['\"]?)(images/[^)'\"]+)\1\)", image, path.read_text("utf-8"))
+        return "data:text/css;base64," + base64.b64encode(css.encode("utf-8")).decode()
+    return "data:text/javascript;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def _use_vendored_leaflet(fmap: folium.Map) -> None:
+    """Point a map's Leaflet script and stylesheet links at the vendored files, in place.
+
+    ``streamlit_folium`` loads a map's ``default_js``/``default_css`` links in the browser; as
+    ``data:`` URLs of ``geo/_vendor`` they load without a CDN (offline, or where jsdelivr is
+    blocked). Links that are not vendored are kept. Only for maps built here.
+    """
+    for attr in ("default_js", "default_css"):
+        links = getattr(fmap, attr, None) or []
+        setattr(fmap, attr, [(name, _vendored_data_url(url) or url) for name, url in links])
 
 
 def save_to_workspace(
