@@ -1093,3 +1093,39 @@ def reach_from_point(
         t = t + d_acc / s
         reached = pd.Series(ok & (t <= budget_s + _EPS_S), index=demand_snaps.index)
     return PointReach(nodes=nodes, time_s=times, demand_reached=reached)
+
+
+def straight_line_minutes(
+    facility_points: gpd.GeoSeries | gpd.GeoDataFrame,
+    demand_points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    walk_speed_m_s: float = WALK_SPEED_M_S,
+) -> pd.Series:
+    """Minutes to the nearest facility as the crow flies (the buffer method), for comparison.
+
+    Labelled "straight-line" wherever shown: it ignores the street network, so it is always
+    at most the network time, and the difference shows the detour.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned to ``demand_points.index``; ``inf`` when there is no facility.
+    """
+    _check_speed(walk_speed_m_s)
+    fac = (
+        facility_points.geometry
+        if isinstance(facility_points, gpd.GeoDataFrame)
+        else facility_points
+    )
+    dem = demand_points.geometry if isinstance(demand_points, gpd.GeoDataFrame) else demand_points
+    if fac.crs is None or dem.crs is None:
+        raise InputError("facility and demand points need a CRS to measure straight-line distance.")
+    fac = fac[fac.notna() & ~fac.is_empty]
+    if len(fac) == 0:
+        return pd.Series(np.inf, index=dem.index, name="minutes_straight")
+    metric = dem.estimate_utm_crs() if dem.crs.is_geographic else dem.crs
+    f = fac.to_crs(metric)
+    d = dem.to_crs(metric)
+    tree = cKDTree(np.column_stack([f.x.to_numpy(), f.y.to_numpy()]))
+    dist, _ = tree.query(np.column_stack([d.x.to_numpy(), d.y.to_numpy()]))
+    return pd.Series(dist / walk_speed_m_s / 60.0, index=dem.index, name="minutes_straight")

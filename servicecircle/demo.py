@@ -65,6 +65,37 @@ def missing_report() -> str:
     )
 
 
+def demo_demand(region_obj) -> tuple[gpd.GeoDataFrame, str, str]:
+    """Residential compounds of the bundle in the region, weighted by estimated 60+ residents."""
+    import shapely
+
+    from geo.demand import census_by_county, elderly_weights, residential_points
+
+    area = shapely.union_all(list(region_obj.county_polygons.geometry))
+    demand = residential_points(area)
+    source = (
+        "OSM 居住小区（landuse=residential）质心，reference bundle，© OpenStreetMap contributors"
+    )
+    census = census_by_county(region_obj.counties["code"].tolist())
+    county = gpd.sjoin(
+        demand[["geometry"]],
+        region_obj.county_polygons[["code", "geometry"]],
+        how="left",
+        predicate="within",
+    )["code"]
+    county = county[~county.index.duplicated()].reindex(demand.index)
+    weights = elderly_weights(demand, county, census)
+    if weights.notna().all():
+        demand = demand.assign(weight=weights.values)
+        label = (
+            "60岁及以上人口（估算）：2020年第七次人口普查区县60岁以上人口按区内居住小区数均分；"
+            "区县内各点权重相同，乡镇占比与不加权一致"
+        )
+    else:
+        label = "每个居住小区权重为1（缺少普查数据）"
+    return demand, source, label
+
+
 def run_demo(
     *,
     region: str = "420102",
@@ -76,7 +107,13 @@ def run_demo(
 ) -> int:
     from geo.workspace import Workspace
     from servicecircle import workflows
-    from servicecircle.outputs import console_table, write_coverage_outputs
+    from servicecircle.outputs import (
+        console_table,
+        reach_console,
+        reach_sheets,
+        write_coverage_outputs,
+        write_reach_outputs,
+    )
 
     if region not in DEMO_COUNTIES:
         print(
@@ -88,16 +125,12 @@ def run_demo(
     note = missing_report()
     if note:
         print(note, file=sys.stderr)
+    status = bundle_status()
     out.mkdir(parents=True, exist_ok=True)
     print(f"示例数据（非官方）: {DEMO_COUNTIES[region]} ({region}); outputs in {out}")
     region_obj = workflows.load_region(region, seat_points=demo_seat_points())
     imported = workflows.import_registers(demo_register_specs(), region_obj)
     run = workflows.coverage_run(region_obj, imported, plan=plan)
-    with Workspace.open(out / "servicecircle.duckdb") as ws:
-        for spec, part in zip(demo_register_specs(), imported.parts):
-            ws.save_import(part.facilities, part.report, part.source, layer=spec.layer or "")
-        run_id = ws.save_run("coverage", run.params, {"comparison": run.comparison}, label="demo")
-    paths = write_coverage_outputs(run, out, basemap=basemap)
     held = f"held to plan {plan}" if plan else "held to every plan the region inherits (national)"
     print(f"\n覆盖率对照（{held}）:")
     print(console_table(run.comparison))
@@ -108,7 +141,42 @@ def run_demo(
     print(
         f"校验: {len(imported.report)} findings ({rejected} rows rejected) — see 校验报告 in coverage.xlsx"
     )
-    print(f"workspace run {run_id}: {out / 'servicecircle.duckdb'}")
+
+    paths: dict[str, Path] = {}
+    map_layers: dict = {}
+    extra_sheets: dict = {}
+    run_tables: dict = {"comparison": run.comparison}
+    rr = None
+    can_reach = status["streets_wuhan"] and status["landuse_wuhan"]
+    if reach and not can_reach:
+        print("15分钟养老服务圈: skipped — needs the bundle's streets and residential points")
+    if reach and can_reach:
+        print("\n15分钟养老服务圈（沿道路步行，1.0 m/s）: building the street graph with osmnx …")
+        streets = workflows.load_streets()
+        demand, source, label = demo_demand(region_obj)
+        elderly = run.facilities[run.facilities["layer"] == "elderly_care"]
+        rr = workflows.reach_run(
+            region_obj, elderly, demand, streets, demand_source=source, weight_label=label
+        )
+        print(reach_console(rr))
+        paths.update(write_reach_outputs(rr, out))
+        map_layers["service_areas"] = rr.service_areas
+        map_layers["uncovered_points"] = rr.uncovered
+        extra_sheets.update(reach_sheets(rr))
+        run_tables.update({"reach_township": rr.by_township, "reach_scenarios": rr.scenarios})
+    if siting and rr is not None:
+        from servicecircle.demo_siting import demo_siting
+
+        sp, candidates = demo_siting(region_obj, run, rr, streets, out=out)
+        paths.update(sp)
+        map_layers["candidates"] = candidates
+    with Workspace.open(out / "servicecircle.duckdb") as ws:
+        for spec, part in zip(demo_register_specs(), imported.parts, strict=True):
+            ws.save_import(part.facilities, part.report, part.source, layer=spec.layer or "")
+        params = dict(run.params, reach=rr.params if rr is not None else None)
+        run_id = ws.save_run("demo", params, run_tables, label="demo")
+    paths.update(write_coverage_outputs(run, out, basemap=basemap, map_layers=map_layers))
+    print(f"\nworkspace run {run_id}: {out / 'servicecircle.duckdb'}")
     for k, v in paths.items():
-        print(f"  {k:<20} {v}")
+        print(f"  {k:<24} {v}")
     return 0

@@ -141,3 +141,96 @@ def write_coverage_outputs(
         sources=sources,
     )
     return paths
+
+
+def reach_sheets(rr) -> dict[str, pd.DataFrame]:
+    """The tables of a reach run (servicecircle.workflows.ReachRun), for Excel."""
+    demand = pd.DataFrame(rr.demand.drop(columns="geometry")).assign(
+        lon=rr.demand.geometry.x, lat=rr.demand.geometry.y
+    )
+    about = pd.DataFrame(
+        {
+            "项目": [
+                "步行时间预算（分钟）",
+                "步行速度（米/秒）",
+                "需求点来源",
+                "权重",
+                "道路网络",
+                "说明",
+            ],
+            "内容": [
+                rr.minutes,
+                rr.walk_speed_m_s,
+                rr.demand_source,
+                rr.weight_label,
+                rr.params.get("streets", ""),
+                "share = 沿道路网络步行可在预算内到达最近设施的需求点占比；直线距离（缓冲区）结果仅供对比",
+            ],
+        }
+    )
+    return {
+        "15分钟圈说明": about,
+        "15分钟圈_乡镇": rr.by_township,
+        "15分钟圈_区县": rr.by_county,
+        "步速情景": rr.scenarios,
+        "需求点": demand,
+    }
+
+
+def write_reach_outputs(rr, out_dir: Path) -> dict[str, Path]:
+    """Excel, GeoJSON of demand points with minutes, service areas and straight-line circles."""
+    from geo.export import write_excel, write_geojson
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "reach_excel": out_dir / "reach.xlsx",
+        "reach_demand_geojson": out_dir / "reach_demand.geojson",
+        "service_areas_geojson": out_dir / "service_areas.geojson",
+        "straight_line_geojson": out_dir / "straight_line_circles.geojson",
+    }
+    write_excel(
+        paths["reach_excel"],
+        reach_sheets(rr),
+        title=f"{rr.minutes:g}分钟养老服务圈可达性",
+        notes=(rr.demand_source, rr.weight_label, ATTRIBUTION_OSM),
+    )
+    write_geojson(paths["reach_demand_geojson"], rr.demand)
+    write_geojson(paths["service_areas_geojson"], rr.service_areas)
+    write_geojson(paths["straight_line_geojson"], rr.straight_line)
+    return paths
+
+
+def reach_console(rr) -> str:
+    """Per-township reach table for the terminal."""
+    head = ("乡镇（街道）", "居住点", "可达", "占比", "加权占比")
+    widths = (16, 8, 8, 9, 9)
+    lines = ["".join(_pad(h, w) for h, w in zip(head, widths))]
+    for r in rr.by_township.itertuples():
+        if pd.isna(r.points) or not r.points:
+            cells = (r.name, "0", "—", "—", "—")
+        else:
+            cells = (
+                r.name,
+                f"{int(r.points)}",
+                f"{int(r.points_reached)}",
+                f"{r.share_points:.1%}",
+                f"{r.share_weight:.1%}",
+            )
+        lines.append("".join(_pad(str(c), w) for c, w in zip(cells, widths)))
+    for r in rr.by_county.itertuples():
+        lines.append(
+            f"合计 {r.name}: {int(r.points_reached)}/{int(r.points)} 个居住点 "
+            f"({r.share_points:.1%})，加权 {r.share_weight:.1%}；"
+            f"{int(r.unsnapped)} 个点距道路超过阈值，未计入"
+        )
+    sc = rr.scenarios
+    lines.append(
+        "步速情景（网络 vs 直线）: "
+        + "；".join(
+            f"{v:g} m/s: {a:.1%} vs {b:.1%}"
+            for v, a, b in zip(
+                sc["walk_speed_m_s"], sc["share_points"], sc["share_points_straight_line"]
+            )
+        )
+    )
+    return "\n".join(lines)
