@@ -30,7 +30,14 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from servicecircle.workflows import CoverageRun, Imported, Region, RegisterSpec
+    from servicecircle.workflows import (
+        CoverageRun,
+        Imported,
+        ReachRun,
+        Region,
+        RegisterSpec,
+        Streets,
+    )
 
 #: largest register file accepted from the browser, in MB (also ``server.maxUploadSize``'s job,
 #: but checked here so the message says which file and what to do)
@@ -357,6 +364,44 @@ def layer_headlines(comparison: pd.DataFrame, *, scope: str = "county") -> pd.Da
     return pd.DataFrame(out)
 
 
+def reach_township_table(by_township: pd.DataFrame, *, minutes: float) -> pd.DataFrame:
+    """Per township: demand points, how many reach a facility within ``minutes``, the shares."""
+
+    def _pct(v: Any) -> str:
+        return "—" if pd.isna(v) else f"{float(v):.1%}"
+
+    def _int(v: Any) -> str:
+        return "—" if pd.isna(v) else str(int(v))
+
+    return pd.DataFrame(
+        {
+            "代码": by_township["code"].astype(str),
+            "乡镇（街道）": by_township["name"].astype(str),
+            "居住点": [_int(v) for v in by_township["points"]],
+            f"{minutes:g}分钟可达": [_int(v) for v in by_township["points_reached"]],
+            "可达比例（点）": [_pct(v) for v in by_township["share_points"]],
+            "可达比例（加权）": [_pct(v) for v in by_township["share_weight"]],
+            "未接入路网": [_int(v) for v in by_township["unsnapped"]],
+            "近似边界": ["是" if bool(v) else "" for v in by_township["approximate"].fillna(False)],
+        },
+        index=by_township.index,
+    )
+
+
+def reach_scenario_table(scenarios: pd.DataFrame, *, minutes: float) -> pd.DataFrame:
+    """Walking speed scenarios: street-network share against the straight-line radius share."""
+    return pd.DataFrame(
+        {
+            "步行速度（米/秒）": [f"{v:g}" for v in scenarios["walk_speed_m_s"]],
+            f"{minutes:g}分钟直线半径（米）": [f"{v:,.0f}" for v in scenarios["radius_m"]],
+            "沿路网可达比例": [f"{v:.1%}" for v in scenarios["share_points"]],
+            "按人口加权": [f"{v:.1%}" for v in scenarios["share_weight"]],
+            "直线距离口径": [f"{v:.1%}" for v in scenarios["share_points_straight_line"]],
+        },
+        index=scenarios.index,
+    )
+
+
 # ---------------------------------------------------------------- cached loaders
 def _seat_points(region_code: str) -> gpd.GeoDataFrame | None:
     """Township-seat points for approximate township polygons: the bundle's, for Wuhan only."""
@@ -398,6 +443,113 @@ def cached_coverage(
     region = cached_region(region_code)
     imported = cached_import(region_code, registers)
     return coverage_run(region, imported, plan=plan)
+
+
+def reach_problem(region_code: str) -> str | None:
+    """Why the 15-minute service circle cannot be measured for a region here (None: it can).
+
+    It needs a street network and residential points: the reference bundle has them for the
+    central districts of Wuhan.
+    """
+    from geo.bundle import bundle_status
+    from servicecircle.demo import DEMO_COUNTIES
+
+    status = bundle_status()
+    if not (status["streets_wuhan"] and status["landuse_wuhan"]):
+        return (
+            "15分钟养老服务圈需要道路网络和居住小区点：参考数据包（SERVICE_DATA_DIR）缺少武汉道路或"
+            "居住小区文件；请设置 SERVICE_DATA_DIR 指向完整的数据包。"
+        )
+    if region_code not in DEMO_COUNTIES:
+        return (
+            f"区域 {region_code} 没有道路网络数据：参考数据包只含武汉中心城区（"
+            + "、".join(f"{n} {c}" for c, n in DEMO_COUNTIES.items())
+            + "）的道路。"
+        )
+    return None
+
+
+@st.cache_resource(show_spinner=False)
+def cached_streets() -> Streets:
+    """The bundle's Wuhan walking graph (built once per server process: about 10 s)."""
+    from servicecircle.workflows import load_streets
+
+    return load_streets()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_demand(region_code: str) -> tuple[gpd.GeoDataFrame, str, str]:
+    """Residential points of a Wuhan region with their weights, source and weight label."""
+    from servicecircle.demo import demo_demand
+
+    return demo_demand(cached_region(region_code))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_reach(
+    region_code: str,
+    registers: tuple[UploadedRegister, ...] | None,
+    *,
+    minutes: float,
+    walk_speed_m_s: float,
+) -> ReachRun:
+    """:func:`~servicecircle.workflows.reach_run` of the imported 养老服务中心."""
+    from servicecircle.workflows import reach_run
+
+    problem = reach_problem(region_code)
+    if problem:
+        raise DataMissingError(problem)
+    run = cached_coverage(region_code, registers, None)
+    elderly = run.facilities[run.facilities["layer"].astype(object) == "elderly_care"]
+    demand, source, label = cached_demand(region_code)
+    return reach_run(
+        run.region,
+        elderly,
+        demand,
+        cached_streets(),
+        minutes=minutes,
+        walk_speed_m_s=walk_speed_m_s,
+        demand_source=source,
+        weight_label=label,
+    )
+
+
+def reach_statements(region_code: str, *, plan: str | None) -> list[str]:
+    """The plan statements on walking reach (15分钟养老服务圈) the region answers to."""
+    from analysis.targets import reach_targets
+    from geo.plans import read_plan_targets
+
+    rows = reach_targets(read_plan_targets(), region_code=region_code, plan=plan)
+    return [
+        f"{r.plan_name}：{r.indicator}（{r.year}）" for r in rows.itertuples() if str(r.indicator)
+    ]
+
+
+def reach_folium_map(
+    run: CoverageRun,
+    reach: ReachRun,
+    *,
+    basemap: str,
+    sources: tuple[str, ...],
+) -> folium.Map:
+    """The 养老服务中心 map with each centre's walking reach and the unreached residential points."""
+    from analysis.maps import coverage_map
+    from servicecircle.settings import ATTRIBUTION_OSM
+
+    fmap = coverage_map(
+        run.townships[run.townships.geometry.notna()],
+        run.facilities[run.facilities.geometry.notna()],
+        title=f"{run.region.name} {reach.minutes:g}分钟养老服务圈（步行 {reach.walk_speed_m_s:g} 米/秒）",
+        layer="elderly_care",
+        basemap=basemap,
+        date=dt.date.today().isoformat(),
+        sources=(*sources, f"道路：OpenStreetMap；需求点：{reach.demand_source}"),
+        attribution=ATTRIBUTION_OSM,
+        service_areas=reach.service_areas,
+        uncovered_points=reach.uncovered,
+    )
+    _use_vendored_leaflet(fmap)  # a map built just here: not someone else's input
+    return fmap
 
 
 def output_sources(

@@ -44,6 +44,7 @@ class Region:
     townships: gpd.GeoDataFrame  # official units; geometry where known; approximate flag
     polygon_source: str
     notes: tuple[str, ...] = ()
+    seats: gpd.GeoDataFrame | None = None  # township-seat points used for approximate polygons
 
     @property
     def name(self) -> str:
@@ -123,11 +124,13 @@ def load_region(
             hit = townships["code"].map(user[user.code != ""].set_index("code").geometry)
         geoms = hit
         source = f"user file {Path(township_polygons).name}"
+        seat_frames: list = []
         notes += [f"{r.file} row {r.row}: {r.reason}" for r in report.itertuples()]
     elif seat_points is not None and not seat_points.empty:
         from geo.crs import local_metric_crs
 
         parts = []
+        seat_frames = []
         for county in polys.itertuples():
             c = county.geometry.centroid
             metric = local_metric_crs(c.x, c.y)
@@ -146,6 +149,7 @@ def load_region(
             parts.append(
                 boundaries.approximate_township_polygons(county.geometry, seats, metric_crs=metric)
             )
+            seat_frames.append(seats)
         if parts:
             cells = pd.concat(parts).set_index("code").geometry
             geoms = townships["code"].map(cells)
@@ -153,12 +157,18 @@ def load_region(
         source = "approximate: Voronoi cells of OSM 街道办事处 points clipped to the county"
     else:
         source = "none: facilities are assigned by their declared township"
+        seat_frames = []
     gdf = gpd.GeoDataFrame(
         townships.assign(approximate=approximate.values),
         geometry=gpd.GeoSeries(list(geoms.values), crs=WGS84),
         crs=WGS84,
     )
-    return Region(region_code, counties, polys, gdf, source, tuple(notes))
+    seats_all = (
+        gpd.GeoDataFrame(pd.concat(seat_frames, ignore_index=True), crs=WGS84)
+        if seat_frames
+        else None
+    )
+    return Region(region_code, counties, polys, gdf, source, tuple(notes), seats_all)
 
 
 def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
