@@ -12,11 +12,13 @@ import streamlit as st
 from servicecircle import app_support as sup
 from servicecircle.demo import DEMO_COUNTIES
 from servicecircle.layers import LAYERS
+from servicecircle.settings import MINUTES, WALK_SPEED_M_S, WALK_SPEED_SCENARIOS_M_S
 
 OTHER_REGION = "__other__"
 DEMO_SOURCE = "使用示例登记表"
 UPLOAD_SOURCE = "上传登记表"
-VIEWS = ("覆盖率", "地图", "下载", "工作区记录")
+REACH_VIEW = "15分钟养老服务圈"
+VIEWS = ("覆盖率", "地图", REACH_VIEW, "下载", "工作区记录")
 
 
 def sidebar() -> tuple[str, str | None, str]:
@@ -187,6 +189,74 @@ def show_map(run, *, basemap: str, sources: tuple[str, ...]) -> None:
     st_folium(fmap, key=f"coverage_map_{layer}", height=560, width=None, returned_objects=[])
 
 
+def show_reach(region_code, registers, run, *, plan, basemap: str, sources) -> None:
+    """Who can walk to a 养老服务中心 within the minutes, over the streets, per township."""
+    from streamlit_folium import st_folium
+
+    problem = sup.reach_problem(region_code)
+    if problem:
+        st.info(problem)
+        return
+    left, right = st.columns(2)
+    minutes = left.slider("步行时间（分钟）", 5, 30, int(MINUTES), step=1, key="reach_minutes")
+    speed = right.selectbox(
+        "步行速度（米/秒）",
+        list(WALK_SPEED_SCENARIOS_M_S),
+        index=list(WALK_SPEED_SCENARIOS_M_S).index(WALK_SPEED_M_S),
+        format_func=lambda v: f"{v:g} 米/秒（{v * 60:.0f} 米/分钟）",
+        key="reach_speed",
+        help="1.0 米/秒为规划惯例（60 米/分钟）；老年人实测约 0.9–0.97 米/秒。",
+    )
+    with st.spinner("正在沿街道计算步行可达范围（首次需构建武汉路网，约 10–20 秒）……"):
+        reach = sup.cached_reach(
+            region_code, registers, minutes=float(minutes), walk_speed_m_s=float(speed)
+        )
+    county = reach.by_county[reach.by_county["code"].isin(run.region.counties["code"])]
+    cols = st.columns(max(len(county), 1) * 2)
+    for i, r in enumerate(county.itertuples()):
+        cols[2 * i].metric(
+            f"{r.name}：居住小区{minutes}分钟可达",
+            f"{r.share_points:.1%}",
+            f"{int(r.points_reached)} / {int(r.points)} 个小区",
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+        )
+        cols[2 * i + 1].metric(
+            "按60岁以上人口加权",
+            f"{r.share_weight:.1%}",
+            reach.weight_label[:18] + "…",
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help=reach.weight_label,
+        )
+    for text in sup.reach_statements(region_code, plan=plan):
+        st.caption(f"对照：{text}")
+    st.markdown("**步行速度情景：沿路网与直线半径口径对比**")
+    st.dataframe(
+        sup.reach_scenario_table(reach.scenarios, minutes=minutes),
+        hide_index=True,
+        key="reach_scenarios",
+    )
+    st.markdown("**各乡镇（街道）居住小区可达情况**")
+    st.dataframe(
+        sup.reach_township_table(reach.by_township, minutes=minutes),
+        hide_index=True,
+        key="reach_townships",
+    )
+    if len(reach.unsnapped_facilities):
+        names = "、".join(reach.unsnapped_facilities["name"].astype(str))
+        st.warning(f"以下设施距最近街道超过 300 米，未计入步行可达：{names}")
+    st.caption(f"需求点：{reach.demand_source}")
+    problem = sup.basemap_problem(basemap)
+    if problem:
+        st.warning(problem)
+        basemap = "none"
+    fmap = sup.reach_folium_map(run, reach, basemap=basemap, sources=sources)
+    st_folium(fmap, key=f"reach_map_{minutes}_{speed}", height=560, width=None, returned_objects=[])
+
+
 def show_downloads(region_code, registers, plan, basemap) -> None:
     """Excel, CSV, GeoJSON, HTML map and PNG of the run."""
     problem = sup.basemap_problem(basemap)
@@ -241,6 +311,8 @@ def main() -> None:
             show_dashboard(run)
         elif view == "地图":
             show_map(run, basemap=basemap, sources=sources)
+        elif view == REACH_VIEW:
+            show_reach(region_code, registers, run, plan=plan, basemap=basemap, sources=sources)
         elif view == "下载":
             show_downloads(region_code, registers, plan, basemap)
         else:

@@ -273,3 +273,37 @@ def test_map_and_downloads_views(app):
     buttons = app.get("download_button")
     labels = {b.label for b in buttons}
     assert {"Excel 工作簿", "CSV 对照表", "HTML 地图", "PNG 静态图"} <= labels
+
+
+def _reached(at) -> tuple[int, int]:
+    card = next(m for m in at.metric if "分钟可达" in m.label)
+    reached, points = card.delta.split(" ")[0], card.delta.split(" ")[2]
+    assert card.value == f"{int(reached) / int(points):.1%}"
+    return int(reached), int(points)
+
+
+@pytest.mark.slow
+def test_reach_view_never_falls_as_minutes_grow(app):
+    app.sidebar.selectbox(key="basemap").set_value("none")
+    app.radio(key="view").set_value("15分钟养老服务圈").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    reached_15, points = _reached(app)
+    assert 0 < reached_15 <= points
+    scenarios = next(d.value for d in app.dataframe if "直线距离口径" in d.value.columns)
+    assert scenarios["步行速度（米/秒）"].tolist() == ["1", "0.9", "0.8", "0.6"]
+    assert scenarios["15分钟直线半径（米）"].tolist() == ["900", "810", "720", "540"]
+    app.slider(key="reach_minutes").set_value(10).run()
+    reached_10, points_10 = _reached(app)
+    app.slider(key="reach_minutes").set_value(30).run()
+    reached_30, points_30 = _reached(app)
+    assert points_10 == points_30 == points
+    assert reached_10 <= reached_15 <= reached_30
+    assert any("一刻钟" in c.value or "15分钟" in c.value for c in app.caption)
+
+
+def test_reach_view_explains_regions_without_streets(app):
+    app.sidebar.selectbox(key="region").set_value("__other__").run()
+    app.sidebar.text_input(key="region_code").set_value("360203").run()
+    app.radio(key="view").set_value("15分钟养老服务圈").run()
+    assert not app.exception and not app.error
+    assert any("360203" in i.value and "道路" in i.value for i in app.info)
