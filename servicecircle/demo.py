@@ -123,7 +123,8 @@ def demo_siting(run, rr, streets, *, out: Path, k: int = 5):
     for r in table.itertuples():
         print(
             f"  {r.scenario}: {r.sites} 处, 可达居住点 {r.share_before:.1%} → {r.share_after:.1%}"
-            f" ({r.solver}, gap {r.gap if r.gap == r.gap else 0:.2%}, {r.time_s * 1000:.0f} ms)"
+            f" ({r.solver}, gap {'—' if r.gap != r.gap else format(r.gap, '.2%')}, "
+            f"{r.time_s * 1000:.0f} ms)"
         )
     print(f"  what-if（一处）: {wi_ms:.0f} ms")
     sheets = {"方案对比": table}

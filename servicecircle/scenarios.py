@@ -38,6 +38,8 @@ class SitingProblem:
     demand_snaps: pd.DataFrame
     counted: np.ndarray  # demand points on the network (snapped)
     build_s: float
+    township_polygons: np.ndarray  # shapely polygons of the region's townships (for clicks)
+    township_codes: np.ndarray  # their codes, aligned
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def siting_problem(
         township_code=_group_of(cands, run.region.townships).values,
         snapped=csnap["snapped"].values,
     )
+    towns = run.region.townships[run.region.townships.geometry.notna()]
     return SitingProblem(
         run=run,
         reach=reach,
@@ -183,7 +186,18 @@ def siting_problem(
         demand_snaps=dsnap,
         counted=dsnap["snapped"].to_numpy(dtype=bool),
         build_s=time.perf_counter() - t0,
+        township_polygons=np.asarray(towns.geometry.values),
+        township_codes=towns["code"].to_numpy(dtype=object),
     )
+
+
+def _township_of_points(problem: SitingProblem, points: gpd.GeoDataFrame) -> np.ndarray:
+    out = np.full(len(points), "", dtype=object)
+    for i, pt in enumerate(points.geometry):
+        hit = np.flatnonzero(shapely.contains(problem.township_polygons, pt))
+        if len(hit):
+            out[i] = problem.township_codes[hit[0]]
+    return out
 
 
 def unreachable_candidates(problem: SitingProblem) -> pd.DataFrame:
@@ -404,7 +418,6 @@ def _closed_rows(problem: SitingProblem, close: Sequence[str]) -> list[int]:
 def _scenario(
     problem, res, *, kind, name, closed, params, extra_points=None, extra_gains=(), open_masks=None
 ) -> Scenario:
-    from analysis.coverage import coverage_summary
     from analysis.scenario import reached_after, share_by_group
     from analysis.targets import compare_with_targets
 
@@ -419,7 +432,7 @@ def _scenario(
             ),
             source="地图点选",
             gain_weight=list(extra_gains),
-            township_code=_group_of(extra_points, problem.run.region.townships).values,
+            township_code=_township_of_points(problem, extra_points),
         )
         chosen = pd.concat(
             [chosen, ex[["site_id", "name", "source", "township_code", "gain_weight", "geometry"]]],
@@ -471,23 +484,7 @@ def _scenario(
     )
     # township coverage of the layer before / after, against the same targets
     run = problem.run
-    placed = run.facilities
-    closed_ids = set(closed)
-    kept = placed[~(placed["facility_id"].isin(closed_ids) & (placed["layer"] == problem.layer))]
-    new_rows = pd.DataFrame(
-        {
-            "layer": problem.layer,
-            "township_code": chosen["township_code"].values,
-            "county_code": chosen["township_code"].str[:6].values,
-        }
-    )
-    new_rows.loc[new_rows["county_code"] == "", "county_code"] = run.region.counties["code"].iloc[0]
-    after_assigned = pd.concat(
-        [pd.DataFrame(kept[["layer", "township_code", "county_code"]]), new_rows], ignore_index=True
-    )
-    summary_after = coverage_summary(
-        run.region.townships, after_assigned, run.region.counties, layers=[problem.layer]
-    )
+    summary_after = _summary_after(problem, chosen["township_code"].tolist(), list(closed))
     comp_after = compare_with_targets(summary_after, run.targets)
     comp_before = run.comparison[run.comparison["layer"] == problem.layer]
     keys = ["scope", "code", "unit_level", "target_id"]
@@ -522,6 +519,41 @@ def _scenario(
             layer=problem.layer,
         ),
     )
+
+
+def _summary_after(
+    problem: SitingProblem, new_townships: list[str], closed: list[str]
+) -> pd.DataFrame:
+    """The layer's coverage summary after opening sites in ``new_townships`` and closing
+    facilities, by adjusting the run's summary (no recount of every facility)."""
+    run = problem.run
+    layer = problem.layer
+    fac = run.facilities[run.facilities["layer"] == layer]
+    remaining = fac[~fac["facility_id"].isin(set(closed))]
+    covered = set(remaining["township_code"]) | {t for t in new_townships if t}
+    covered.discard("")
+    counties_with = set(remaining["county_code"]) | {t[:6] for t in new_townships if t}
+    towns = run.region.townships
+    kind = dict(zip(towns["code"], towns["kind"], strict=True))
+    names = dict(zip(towns["code"], towns["name"], strict=True))
+    county_names = dict(zip(run.region.counties["code"], run.region.counties["name"], strict=True))
+    rows = []
+    for r in run.summary[run.summary["layer"] == layer].itertuples(index=False):
+        d = r._asdict()
+        if r.unit_level == "county":
+            members = [c for c in county_names if c.startswith(r.code)]
+            unc = [c for c in members if c not in counties_with]
+            d["uncovered_codes"], d["uncovered_names"] = unc, [county_names[c] for c in unc]
+        else:
+            members = [c for c in names if c.startswith(r.code)]
+            if r.unit_level == "street_only":
+                members = [c for c in members if kind[c] == "街道"]
+            unc = [c for c in members if c not in covered]
+            d["uncovered_codes"], d["uncovered_names"] = unc, [names[c] for c in unc]
+        d["covered"] = r.units - len(d["uncovered_codes"])
+        d["rate"] = d["covered"] / r.units if r.units else float("nan")
+        rows.append(d)
+    return pd.DataFrame(rows, columns=run.summary.columns)
 
 
 def scenario_tables(sc: Scenario) -> dict[str, pd.DataFrame]:
