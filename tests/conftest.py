@@ -24,3 +24,28 @@ def bundle() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(scope="session")
+def wuhan_demo(bundle: Path) -> dict:
+    """The demo's coverage run, street graph and 15-minute reach on 江岸区 (built once)."""
+    from servicecircle import workflows
+    from servicecircle.demo import demo_demand, demo_register_specs, demo_seat_points
+
+    region = workflows.load_region("420102", seat_points=demo_seat_points())
+    imported = workflows.import_registers(demo_register_specs(), region)
+    run = workflows.coverage_run(region, imported)
+    streets = workflows.load_streets()
+    demand, source, label = demo_demand(region)
+    elderly = run.facilities[run.facilities["layer"] == "elderly_care"]
+    reach = workflows.reach_run(
+        region, elderly, demand, streets, demand_source=source, weight_label=label
+    )
+    return {
+        "region": region,
+        "imported": imported,
+        "run": run,
+        "streets": streets,
+        "demand": demand,
+        "reach": reach,
+    }
