@@ -82,8 +82,8 @@ def _add_region_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--seats",
-        type=Path,
-        help="township-seat points (e.g. 街道办事处) to approximate township polygons when you have none",
+        help="township-seat points (e.g. 街道办事处, a point file with names) to approximate township "
+        "polygons when you have none; 'bundle' uses the bundle's OSM 街道办事处",
     )
     g.add_argument(
         "--counties",
@@ -130,6 +130,47 @@ def _add_plan_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_reach_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("facilities, streets and demand")
+    g.add_argument("--register", action="append", required=True, type=str, help=REGISTER_HELP)
+    g.add_argument(
+        "--layer",
+        default="elderly_care",
+        choices=list(LAYERS),
+        help="the facility layer measured (default elderly_care 养老服务中心)",
+    )
+    g.add_argument(
+        "--streets",
+        type=Path,
+        help="street network: .osm/.osm.xml/.osm.bz2, .graphml, or "
+        "an edge table / line layer (GeoParquet, Shapefile, GeoPackage); default: the "
+        "bundle's Wuhan streets",
+    )
+    g.add_argument(
+        "--demand",
+        type=Path,
+        help="社区/小区 table with coordinates (CSV/XLSX/GeoJSON); "
+        "default: the bundle's OSM residential compounds",
+    )
+    g.add_argument(
+        "--weight-column",
+        help="population column of --demand (e.g. 60岁以上人口); default: uniform weights",
+    )
+    g.add_argument(
+        "--minutes", type=float, default=15.0, help="walking budget in minutes (default 15)"
+    )
+    g.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="walking speed m/s (default 1.0 = 60 m/min, "
+        "the planning convention; older pedestrians ~0.9–0.97)",
+    )
+    g.add_argument(
+        "--speeds", default="1.0,0.9,0.8,0.6", help="speed scenarios compared side by side"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="servicecircle",
@@ -169,6 +210,70 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_args(cov)
     _add_output_args(cov, "out/coverage")
 
+    rc = sub.add_parser(
+        "reach",
+        help="15-minute service circle: who can walk to a facility over the street network",
+        description="Per township and county: the share of demand points (homes) within a walk of "
+        "N minutes of the nearest facility over the street network (osmnx graph, exact shortest "
+        "paths), with speed scenarios and the straight-line radius for comparison. Writes "
+        "reach.xlsx, reach_demand.geojson, service_areas.geojson and the HTML map.",
+    )
+    _add_region_args(rc)
+    _add_reach_args(rc)
+    _add_plan_args(rc)
+    _add_output_args(rc, "out/reach")
+
+    st = sub.add_parser(
+        "site",
+        help="siting: what-if, best k new sites (MCLP), fewest sites for a target (LSCP)",
+        description="Test candidate sites and find the best new ones. Candidates come from a file "
+        "(read like a register), or are generated (seats of uncovered townships, homes outside the "
+        "service circle, a grid). Exactly one question per run: --k, --min-share, "
+        "--township-target or --open/--close (what-if).",
+    )
+    _add_region_args(st)
+    _add_reach_args(st)
+    g = st.add_argument_group("candidates and question")
+    g.add_argument(
+        "--candidates",
+        type=Path,
+        help="candidate sites file (CSV/XLSX/GeoJSON…, same reader and validation as registers)",
+    )
+    g.add_argument(
+        "--generate",
+        default="seats,residential",
+        help="when no --candidates: seats,residential,grid (default seats,residential)",
+    )
+    g.add_argument("--grid-spacing", type=float, default=500.0, help="grid spacing in metres")
+    g.add_argument("--max-candidates", type=int, default=500)
+    g.add_argument("--k", type=int, help="best k new sites (maximal covering, existing kept)")
+    g.add_argument(
+        "--solver",
+        choices=["exact", "greedy"],
+        default="exact",
+        help="exact: HiGHS MILP with time limit and reported gap; greedy: lazy greedy + swap",
+    )
+    g.add_argument(
+        "--one-per-township", action="store_true", help="at most one new site per township"
+    )
+    g.add_argument(
+        "--min-share",
+        type=float,
+        help="fewest sites so that this share (0–1) of the weighted demand is within the budget",
+    )
+    g.add_argument(
+        "--township-target",
+        type=float,
+        help="fewest sites so that township coverage "
+        "of the layer reaches this percentage (e.g. 80)",
+    )
+    g.add_argument(
+        "--open", help="what-if: open these candidate ids (comma-separated, e.g. C001,C007)"
+    )
+    g.add_argument("--close", help="what-if / best k: close these existing facility ids")
+    _add_plan_args(st)
+    _add_output_args(st, "out/site")
+
     tg = sub.add_parser("targets", help="list the plan-target catalogue (with citations)")
     tg.add_argument("--region", help="only targets a region inherits (e.g. 360203)")
     tg.add_argument("--plan", help="only one plan's targets")
@@ -195,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "coverage":
             return _coverage(args)
+        if args.command in ("reach", "site"):
+            return _reach_or_site(args)
         if args.command == "targets":
             return _targets(args)
         if args.command == "app":
@@ -207,7 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    import geopandas as gpd
 
     from geo.workspace import Workspace
     from servicecircle import workflows
@@ -219,7 +325,7 @@ def _coverage(args: argparse.Namespace) -> int:
     if cols:
         specs = [workflows.RegisterSpec(s.source, s.layer, s.crs, cols, s.sheet) for s in specs]
     kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
-    seats = gpd.read_file(args.seats) if args.seats else None
+    seats = _seats(args.seats)
     region = workflows.load_region(
         args.region,
         kinds=kinds,
@@ -255,6 +361,185 @@ def _coverage(args: argparse.Namespace) -> int:
     for k, v in paths.items():
         print(f"  {k:<20} {v}")
     return 0
+
+
+def _reach_or_site(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import shapely
+
+    from geo.demand import read_demand, residential_points
+    from geo.workspace import Workspace
+    from servicecircle import workflows
+    from servicecircle.outputs import (
+        reach_console,
+        reach_sheets,
+        write_coverage_outputs,
+        write_reach_outputs,
+    )
+    from servicecircle.settings import workspace_path
+
+    specs = [_register_spec(r) for r in args.register]
+    seats = _seats(args.seats)
+    kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
+    region = workflows.load_region(
+        args.region,
+        kinds=kinds,
+        township_list=args.townships,
+        township_polygons=args.township_polygons,
+        county_boundaries=args.counties,
+        seat_points=seats,
+    )
+    imported = workflows.import_registers(specs, region)
+    run = workflows.coverage_run(
+        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
+    )
+    streets = workflows.load_streets(args.streets)
+    if args.demand:
+        demand = read_demand(args.demand, weight_column=args.weight_column)
+        source = f"{args.demand.name}"
+        label = f"权重：{args.weight_column}" if args.weight_column else "每个点权重为1（均匀）"
+    else:
+        demand = residential_points(shapely.union_all(list(region.county_polygons.geometry)))
+        source = "OSM 居住小区（landuse=residential）质心，reference bundle"
+        label = "每个居住小区权重为1（均匀）"
+    speeds = tuple(float(v) for v in args.speeds.split(","))
+    layer_fac = run.facilities[run.facilities["layer"] == args.layer]
+    rr = workflows.reach_run(
+        region,
+        layer_fac,
+        demand,
+        streets,
+        minutes=args.minutes,
+        walk_speed_m_s=args.speed,
+        speeds=speeds,
+        demand_source=source,
+        weight_label=label,
+    )
+    print(reach_console(rr))
+    paths = write_reach_outputs(rr, args.out)
+    map_layers: dict = {"service_areas": rr.service_areas, "uncovered_points": rr.uncovered}
+    tables = {"reach_township": rr.by_township, "reach_scenarios": rr.scenarios}
+    params = dict(run.params, reach=rr.params)
+    if args.command == "site":
+        from servicecircle import scenarios as S
+
+        questions = [
+            q for q in (args.k, args.min_share, args.township_target, args.open or args.close) if q
+        ]
+        if len(questions) != 1:
+            raise InputError(
+                "ask one question: --k N, --min-share S, --township-target PCT, or --open/--close"
+            )
+        if args.candidates:
+            from servicecircle.workflows import RegisterSpec
+
+            cand = workflows.import_registers(
+                [RegisterSpec(args.candidates, layer=args.layer)], region
+            )
+            _print_report(cand.report)
+            cands = cand.facilities[cand.facilities.geometry.notna()][["name", "geometry"]].assign(
+                source=args.candidates.name
+            )
+        else:
+            cands = S.generate_candidates(
+                run,
+                rr,
+                layer=args.layer,
+                methods=tuple(args.generate.split(",")),
+                grid_spacing_m=args.grid_spacing,
+                max_candidates=args.max_candidates,
+            )
+        problem = S.siting_problem(
+            run, rr, streets, gpd.GeoDataFrame(cands, crs="EPSG:4326"), layer=args.layer
+        )
+        far = S.unreachable_candidates(problem)
+        if len(far):
+            print(
+                f"{len(far)} candidate(s) farther than 300 m from any street (never chosen): "
+                + "、".join(far["site_id"] + " " + far["name"].astype(str))
+            )
+        close = [c for c in (args.close or "").split(",") if c]
+        if args.k:
+            sc = S.best_k(
+                problem,
+                k=args.k,
+                solver=args.solver,
+                one_per_township=args.one_per_township,
+                close=close,
+            )
+        elif args.min_share:
+            sc = S.fewest_for_share(problem, min_share=args.min_share, close=close)
+        elif args.township_target:
+            sc = S.fewest_for_township_target(problem, target_pct=args.township_target)
+        else:
+            sc = S.what_if(
+                problem, open_sites=[c for c in (args.open or "").split(",") if c], close=close
+            )
+        print(f"\n{sc.name}: solver {sc.solver}, status {sc.status}, {sc.time_s * 1000:.0f} ms")
+        for r in sc.chosen.itertuples():
+            print(f"  {r.order}. {r.site_id} {r.name}（{r.township}）+{r.gain_weight:,.1f}")
+        for r in sc.reach_total.itertuples():
+            print(f"  可达: {r.reached_before}/{r.points} → {r.reached_after}/{r.points}")
+        for r in sc.coverage[sc.coverage["scope"] == "county"].itertuples():
+            print(
+                f"  {r.held_to}: {r.covered_before}/{r.units} {r.status_before} → "
+                f"{r.covered_after}/{r.units} {r.status_after}"
+            )
+        from geo.export import write_excel, write_geojson
+
+        sheets = S.scenario_tables(sc)
+        paths["siting_excel"] = args.out / "siting.xlsx"
+        write_excel(paths["siting_excel"], sheets, title=sc.name)
+        paths["siting_geojson"] = args.out / "siting_sites.geojson"
+        write_geojson(paths["siting_geojson"], sc.chosen)
+        map_layers["candidates"] = problem.candidates.assign(
+            selected=problem.candidates["site_id"].isin(sc.chosen["site_id"])
+        )
+        tables.update({f"siting_{k}": v for k, v in sheets.items()})
+        params["siting"] = sc.params
+    paths.update(
+        write_coverage_outputs(
+            run,
+            args.out,
+            basemap=args.basemap,
+            map_layers=map_layers,
+            extra_sheets=reach_sheets(rr),
+        )
+    )
+    with Workspace.open(args.workspace or workspace_path()) as ws:
+        run_id = ws.save_run(args.command, params, tables)
+    print(f"\nrun {run_id} saved in the workspace; outputs:")
+    for k, v in paths.items():
+        print(f"  {k:<24} {v}")
+    return 0
+
+
+def _seats(value: str | None):
+    """Township-seat points: a point file, or 'bundle' for the bundle's OSM 街道办事处."""
+    if not value:
+        return None
+    if value == "bundle":
+        from servicecircle.demo import demo_seat_points
+
+        pts = demo_seat_points()
+        if pts is None:
+            raise DataMissingError("--seats bundle needs the reference bundle (SERVICE_DATA_DIR)")
+        return pts
+    import geopandas as gpd
+
+    path = Path(value)
+    if not path.is_file():
+        raise InputError(f"--seats: file {value!r} does not exist")
+    try:
+        pts = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own DataSourceError for unreadable files
+        raise InputError(
+            f"--seats {value!r}: not a readable point file ({exc}); give GeoJSON, "
+            "Shapefile or GeoPackage points with a name column"
+        ) from exc
+    if "name" not in pts.columns:
+        raise InputError(f"--seats {value!r}: needs a 'name' column with the township names")
+    return pts.to_crs("EPSG:4326")
 
 
 def _print_report(report) -> None:
