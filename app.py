@@ -18,7 +18,8 @@ OTHER_REGION = "__other__"
 DEMO_SOURCE = "使用示例登记表"
 UPLOAD_SOURCE = "上传登记表"
 REACH_VIEW = "15分钟养老服务圈"
-VIEWS = ("覆盖率", "地图", REACH_VIEW, "下载", "工作区记录")
+SITING_VIEW = "选址"
+VIEWS = ("覆盖率", "地图", REACH_VIEW, SITING_VIEW, "下载", "工作区记录")
 
 
 def sidebar() -> tuple[str, str | None, str]:
@@ -257,6 +258,174 @@ def show_reach(region_code, registers, run, *, plan, basemap: str, sources) -> N
     st_folium(fmap, key=f"reach_map_{minutes}_{speed}", height=560, width=None, returned_objects=[])
 
 
+def show_siting(region_code, registers, *, basemap: str, sources) -> None:
+    """Where to add 养老服务中心: click the map or use candidates; what-if, best k, fewest."""
+    from streamlit_folium import st_folium
+
+    problem_text = sup.reach_problem(region_code)
+    if problem_text:
+        st.info(problem_text)
+        return
+    state = st.session_state
+    c1, c2, c3 = st.columns(3)
+    minutes = c1.slider("步行时间（分钟）", 5, 30, int(MINUTES), key="siting_minutes")
+    speed = c2.selectbox(
+        "步行速度（米/秒）",
+        list(WALK_SPEED_SCENARIOS_M_S),
+        index=list(WALK_SPEED_SCENARIOS_M_S).index(WALK_SPEED_M_S),
+        key="siting_speed",
+    )
+    auto = c3.checkbox(
+        "自动生成候选点",
+        value=True,
+        key="siting_auto",
+        help="未覆盖乡镇（街道）的办事处附近，以及15分钟服务圈外的居住小区。",
+    )
+    file = st.file_uploader(
+        "上传候选点文件（可选：名称 + 经纬度，CSV/Excel/GeoJSON）",
+        type=list(sup.UPLOAD_TYPES),
+        max_upload_size=int(sup.MAX_UPLOAD_MB),
+        key="candidate_upload",
+    )
+    candidate_file = None
+    if file is not None:
+        try:
+            candidate_file = sup.uploaded_register(
+                name=file.name, data=file.getvalue(), layer="elderly_care"
+            )
+        except sup.USER_ERRORS as exc:
+            st.error(sup.error_message(exc))
+    with st.spinner("正在准备候选点和步行覆盖矩阵（首次需构建武汉路网）……"):
+        problem = sup.cached_siting_problem(
+            region_code,
+            registers,
+            minutes=float(minutes),
+            walk_speed_m_s=float(speed),
+            auto=auto,
+            candidate_file=candidate_file,
+        )
+    unreachable = problem.candidates[~problem.candidates["snapped"]]
+    st.caption(
+        f"候选点 {len(problem.candidates)} 处（其中 {len(unreachable)} 处距街道超过 300 米，不参与）；"
+        f"覆盖矩阵用时 {problem.build_s:.2f} 秒。"
+    )
+
+    scenarios = state.get(sup.SCENARIOS_STATE_KEY, [])
+    latest = scenarios[-1] if scenarios else None
+    if latest is not None and latest.params.get("minutes") != float(minutes):
+        latest = None  # drawn for other minutes: not on this map
+    clicks = state.get(sup.CLICKS_STATE_KEY, [])
+    problem_basemap = sup.basemap_problem(basemap)
+    if problem_basemap:
+        st.warning(problem_basemap)
+        basemap = "none"
+    fmap = sup.siting_folium_map(
+        problem, clicks=clicks, scenario=latest, basemap=basemap, sources=sources
+    )
+    result = st_folium(
+        fmap, key="siting_map", height=560, width=None, returned_objects=["last_clicked"]
+    )
+    if sup.record_click(state, (result or {}).get("last_clicked"), basemap=basemap):
+        st.rerun()
+    if clicks:
+        left, right = st.columns([4, 1])
+        left.dataframe(
+            sup.clicks_frame(clicks)
+            .assign(经度=[round(c[0], 6) for c in clicks], 纬度=[round(c[1], 6) for c in clicks])[
+                ["name", "经度", "纬度"]
+            ]
+            .rename(columns={"name": "拟建点"}),
+            hide_index=True,
+            key="clicks_table",
+        )
+        if right.button("清除点选", key="clear_clicks"):
+            state[sup.CLICKS_STATE_KEY] = []
+            st.rerun()
+
+    kind = st.radio(
+        "方法",
+        list(sup.SCENARIO_KINDS),
+        format_func=sup.SCENARIO_KINDS.get,
+        horizontal=True,
+        key="siting_kind",
+    )
+    from servicecircle import scenarios as sc
+
+    scenario = None
+    try:
+        if kind == "what_if":
+            existing = problem.facilities
+            close = st.multiselect(
+                "假设关闭的现有设施",
+                existing["facility_id"].tolist(),
+                format_func=dict(zip(existing["facility_id"], existing["name"])).get,
+                key="whatif_close",
+            )
+            open_sites = st.multiselect(
+                "同时启用的候选点",
+                problem.candidates["site_id"].tolist(),
+                format_func=dict(
+                    zip(problem.candidates["site_id"], problem.candidates["name"])
+                ).get,
+                key="whatif_open",
+            )
+            st.caption(f"地图点选的拟建点：{len(clicks)} 处。")
+            if st.button("测算", type="primary", key="run_whatif"):
+                scenario = sc.what_if(
+                    problem,
+                    open_sites=open_sites,
+                    new_points=sup.clicks_frame(clicks) if clicks else None,
+                    close=close,
+                    name=f"方案测算{len(scenarios) + 1}",
+                )
+        elif kind == "best_k":
+            a, b = st.columns(2)
+            k = a.number_input("新增数量 k", 1, 50, 5, key="best_k")
+            solver = b.selectbox(
+                "求解方法",
+                ["exact", "greedy"],
+                format_func={"exact": "精确（HiGHS，限时 10 秒）", "greedy": "贪心 + 交换"}.get,
+                key="best_k_solver",
+            )
+            if st.button("求解", type="primary", key="run_best_k"):
+                scenario = sc.best_k(
+                    problem, k=int(k), solver=solver, name=f"新增{int(k)}处（{solver}）"
+                )
+        elif kind == "fewest_share":
+            share = st.number_input("居住小区可达比例目标（%）", 1, 100, 50, key="fewest_share")
+            if st.button("求解", type="primary", key="run_fewest_share"):
+                scenario = sc.fewest_for_share(
+                    problem, min_share=share / 100, name=f"可达≥{share}%"
+                )
+        else:
+            target = st.number_input("乡镇（街道）覆盖率目标（%）", 1, 100, 60, key="twp_target")
+            if st.button("求解", type="primary", key="run_twp_target"):
+                scenario = sc.fewest_for_township_target(
+                    problem, target_pct=float(target), name=f"乡镇覆盖≥{target}%"
+                )
+    except sup.USER_ERRORS as exc:
+        st.error(sup.error_message(exc))
+    if scenario is not None:
+        scenarios = sup.add_scenario(state, scenario)
+        st.rerun()  # redraw the map with the new sites
+
+    if not scenarios:
+        return
+    latest = scenarios[-1]
+    st.markdown(f"**{latest.name}**：{latest.status}；" + "；".join(latest.notes))
+    if len(latest.chosen):
+        st.dataframe(sup.chosen_table(latest), hide_index=True, key="chosen_table")
+    st.markdown("**方案对比**")
+    st.dataframe(sup.scenarios_table(scenarios), hide_index=True, key="scenarios_table")
+    a, b = st.columns(2)
+    if a.button("保存方案到工作区", key="save_scenarios"):
+        ids = sup.save_scenarios(sup.session_workspace(state), scenarios, label=region_code)
+        st.success(f"已保存 {len(ids)} 个方案（记录 {', '.join(map(str, ids))}）。")
+    if b.button("清空方案", key="clear_scenarios"):
+        state[sup.SCENARIOS_STATE_KEY] = []
+        st.rerun()
+
+
 def show_downloads(region_code, registers, plan, basemap) -> None:
     """Excel, CSV, GeoJSON, HTML map and PNG of the run."""
     problem = sup.basemap_problem(basemap)
@@ -313,6 +482,8 @@ def main() -> None:
             show_map(run, basemap=basemap, sources=sources)
         elif view == REACH_VIEW:
             show_reach(region_code, registers, run, plan=plan, basemap=basemap, sources=sources)
+        elif view == SITING_VIEW:
+            show_siting(region_code, registers, basemap=basemap, sources=sources)
         elif view == "下载":
             show_downloads(region_code, registers, plan, basemap)
         else:

@@ -723,3 +723,253 @@ def workspace_runs(path: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["run_id", "kind", "created_at", "label"])
     with Workspace.open(path) as ws:
         return ws.runs()
+
+
+# ---------------------------------------------------------------- siting
+#: session-state keys: clicked new sites (WGS84 lon, lat) and the scenarios of this session
+CLICKS_STATE_KEY: Final = "siting_clicks"
+LAST_CLICK_STATE_KEY: Final = "siting_last_click"
+SCENARIOS_STATE_KEY: Final = "siting_scenarios"
+
+#: scenario kind -> label
+SCENARIO_KINDS: Final[dict[str, str]] = {
+    "what_if": "方案测算",
+    "best_k": "新增 k 处最优",
+    "fewest_share": "最少新增达到可达比例",
+    "township_target": "最少新增达到乡镇覆盖目标",
+}
+
+
+def record_click(
+    state: MutableMapping[str, Any], clicked: Mapping[str, Any] | None, *, basemap: str
+) -> bool:
+    """Add a map click (``st_folium``'s ``last_clicked``) to the session's new sites.
+
+    A click is added once (a rerun returns the same ``last_clicked`` again). On the 高德
+    basemap the map shows GCJ-02, so the click is converted back to WGS84.
+
+    Returns
+    -------
+    bool
+        True when a new site was added.
+    """
+    if not clicked or clicked.get("lat") is None or clicked.get("lng") is None:
+        return False
+    lon, lat = float(clicked["lng"]), float(clicked["lat"])
+    key = (round(lon, 7), round(lat, 7))
+    if state.get(LAST_CLICK_STATE_KEY) == key:
+        return False
+    state[LAST_CLICK_STATE_KEY] = key
+    if basemap == "amap":
+        from geo.crs import gcj02_to_wgs84
+
+        x, y = gcj02_to_wgs84([lon], [lat])
+        lon, lat = float(x[0]), float(y[0])
+    state[CLICKS_STATE_KEY] = [*state.get(CLICKS_STATE_KEY, []), (lon, lat)]
+    return True
+
+
+def clicks_frame(clicks: Sequence[tuple[float, float]]) -> gpd.GeoDataFrame:
+    """The clicked new sites as points named 点选1, 点选2, … (EPSG:4326)."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {"name": [f"点选{i + 1}" for i in range(len(clicks))]},
+        geometry=gpd.points_from_xy([c[0] for c in clicks], [c[1] for c in clicks]),
+        crs="EPSG:4326",
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_candidates(
+    region_code: str,
+    registers: tuple[UploadedRegister, ...] | None,
+    *,
+    minutes: float,
+    walk_speed_m_s: float,
+    auto: bool,
+    candidate_file: UploadedRegister | None,
+) -> gpd.GeoDataFrame:
+    """Candidate sites: generated (uncovered township seats, unreached residential points)
+    and/or read from a candidate file (a register-like table: name and coordinates)."""
+    import geopandas as gpd
+
+    from servicecircle.scenarios import generate_candidates
+
+    parts = []
+    if auto:
+        run = cached_coverage(region_code, registers, None)
+        reach = cached_reach(region_code, registers, minutes=minutes, walk_speed_m_s=walk_speed_m_s)
+        parts.append(generate_candidates(run, reach, methods=("seats", "residential")))
+    if candidate_file is not None:
+        from servicecircle.workflows import import_registers
+
+        imported = import_registers([candidate_file.spec()], cached_region(region_code))
+        pts = imported.facilities[imported.facilities.geometry.notna()]
+        if pts.empty:
+            raise InputError(
+                f"候选点文件 {candidate_file.name!r} 没有可用的坐标行；请检查名称和经纬度列"
+                "（见校验报告的同类提示）。"
+            )
+        parts.append(
+            gpd.GeoDataFrame(
+                {"name": pts["name"].astype(str).values, "source": "上传候选点"},
+                geometry=pts.geometry.values,
+                crs="EPSG:4326",
+            )
+        )
+    if not parts:
+        raise InputError("没有候选点：请勾选“自动生成候选点”或上传候选点文件，也可以在地图上点选。")
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    out = out.drop(columns=[c for c in ("site_id",) if c in out.columns])
+    out.insert(0, "site_id", [f"C{i + 1:03d}" for i in range(len(out))])
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_siting_problem(
+    region_code: str,
+    registers: tuple[UploadedRegister, ...] | None,
+    *,
+    minutes: float,
+    walk_speed_m_s: float,
+    auto: bool,
+    candidate_file: UploadedRegister | None,
+) -> Any:
+    """The siting problem (candidate × demand coverage built once), shared, never changed.
+
+    A resource rather than data: it holds the street graph, which must not be copied.
+    """
+    from servicecircle.scenarios import siting_problem
+
+    candidates = cached_candidates(
+        region_code,
+        registers,
+        minutes=minutes,
+        walk_speed_m_s=walk_speed_m_s,
+        auto=auto,
+        candidate_file=candidate_file,
+    )
+    run = cached_coverage(region_code, registers, None)
+    reach = cached_reach(region_code, registers, minutes=minutes, walk_speed_m_s=walk_speed_m_s)
+    return siting_problem(run, reach, cached_streets(), candidates)
+
+
+def add_scenario(state: MutableMapping[str, Any], scenario: Any) -> list[Any]:
+    """Keep a scenario for comparison (a new list: earlier reruns keep theirs)."""
+    scenarios = [*state.get(SCENARIOS_STATE_KEY, []), scenario]
+    state[SCENARIOS_STATE_KEY] = scenarios
+    return scenarios
+
+
+def scenarios_table(scenarios: Sequence[Any]) -> pd.DataFrame:
+    """The scenarios side by side, in Chinese (from :func:`servicecircle.scenarios.compare_scenarios`)."""
+    from servicecircle.scenarios import compare_scenarios
+
+    if not scenarios:
+        return pd.DataFrame()
+    t = compare_scenarios(list(scenarios))
+    return pd.DataFrame(
+        {
+            "方案": t["scenario"].astype(str),
+            "类型": t["kind"].map(SCENARIO_KINDS).fillna(t["kind"]).astype(str),
+            "新增": t["sites"].astype(int),
+            "关闭": t["closed"].astype(int),
+            "可达（前）": [f"{v:.1%}" for v in t["share_before"]],
+            "可达（后）": [f"{v:.1%}" for v in t["share_after"]],
+            "乡镇覆盖（后）": t["status_after"].astype(str),
+            "求解": t["solver"].astype(str),
+            "间隙": ["—" if pd.isna(v) else f"{v:.2%}" for v in t["gap"]],
+            "用时（秒）": [f"{v:.2f}" for v in t["time_s"]],
+        }
+    )
+
+
+def chosen_table(scenario: Any) -> pd.DataFrame:
+    """A scenario's new sites in order, with the weight each adds, in Chinese."""
+    c = scenario.chosen
+    return pd.DataFrame(
+        {
+            "顺序": c["order"].astype(int),
+            "编号": c["site_id"].astype(str),
+            "名称": c["name"].astype(str),
+            "来源": c["source"].astype(str) if "source" in c else "",
+            "乡镇（街道）": c["township"].astype(str),
+            "经度": [round(g.x, 6) for g in c.geometry],
+            "纬度": [round(g.y, 6) for g in c.geometry],
+            "新增可达（加权）": [f"{v:,.0f}" for v in c["gain_weight"]],
+        }
+    )
+
+
+def candidates_for_map(problem: Any, scenario: Any | None) -> gpd.GeoDataFrame:
+    """Candidates with ``selected`` marking the latest scenario's sites (and its clicked ones)."""
+    import geopandas as gpd
+
+    cands = problem.candidates[["site_id", "name", "geometry"]]
+    chosen = set() if scenario is None else set(scenario.chosen["site_id"].astype(str))
+    out = cands.assign(selected=cands["site_id"].isin(chosen).values)
+    if scenario is not None:
+        extra = scenario.chosen[~scenario.chosen["site_id"].isin(cands["site_id"])]
+        if len(extra):
+            out = pd.concat(
+                [out, extra[["site_id", "name", "geometry"]].assign(selected=True)],
+                ignore_index=True,
+            )
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
+
+
+def siting_folium_map(
+    problem: Any,
+    *,
+    clicks: Sequence[tuple[float, float]],
+    scenario: Any | None,
+    basemap: str,
+    sources: tuple[str, ...],
+) -> folium.Map:
+    """The siting map: coverage, existing reach, candidates, chosen sites and clicked sites."""
+    import geopandas as gpd
+
+    from analysis.maps import coverage_map
+    from servicecircle.settings import ATTRIBUTION_OSM
+
+    run, reach = problem.run, problem.reach
+    cands = candidates_for_map(problem, scenario)
+    if clicks:
+        pts = clicks_frame(clicks)
+        cands = pd.concat(
+            [cands, pts.assign(site_id=pts["name"], selected=True)], ignore_index=True
+        )
+    fmap = coverage_map(
+        run.townships[run.townships.geometry.notna()],
+        run.facilities[run.facilities.geometry.notna()],
+        title=f"{run.region.name} 养老服务设施选址（点击地图添加拟建点）",
+        layer=problem.layer,
+        basemap=basemap,
+        date=dt.date.today().isoformat(),
+        sources=sources,
+        attribution=ATTRIBUTION_OSM,
+        service_areas=reach.service_areas,
+        candidates=gpd.GeoDataFrame(cands, geometry="geometry", crs="EPSG:4326"),
+    )
+    _use_vendored_leaflet(fmap)  # a map built just here: not someone else's input
+    return fmap
+
+
+def save_scenarios(path: Path, scenarios: Sequence[Any], *, label: str = "") -> list[int]:
+    """Save each scenario as a 'siting' run (its tables) in the session's workspace."""
+    from geo.workspace import Workspace
+    from servicecircle.scenarios import scenario_tables
+
+    ids = []
+    with Workspace.open(path) as ws:
+        for sc in scenarios:
+            ids.append(
+                ws.save_run(
+                    "siting",
+                    dict(sc.params, name=sc.name, kind=sc.kind, solver=sc.solver),
+                    scenario_tables(sc),
+                    label=label or sc.name,
+                )
+            )
+    return ids

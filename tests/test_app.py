@@ -307,3 +307,75 @@ def test_reach_view_explains_regions_without_streets(app):
     app.radio(key="view").set_value("15分钟养老服务圈").run()
     assert not app.exception and not app.error
     assert any("360203" in i.value and "道路" in i.value for i in app.info)
+
+
+def _table_with(at, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _pct(text: str) -> float:
+    return float(text.rstrip("%"))
+
+
+@pytest.fixture
+def siting(app):
+    app.sidebar.selectbox(key="basemap").set_value("none")
+    app.radio(key="view").set_value("选址").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    return app
+
+
+@pytest.mark.slow
+def test_what_if_with_a_clicked_site(siting):
+    # a map click arrives as st_folium's last_clicked; AppTest has no browser, so the click
+    # goes through the same session-state hook record_click writes (the e2e test clicks)
+    assert sup.record_click(siting.session_state, {"lng": 114.30, "lat": 30.62}, basemap="none")
+    siting.run()
+    siting.button(key="run_whatif").click().run()
+    assert not siting.exception and not siting.error, [e.value for e in siting.error]
+    row = _table_with(siting, "可达（后）").iloc[-1]
+    assert (row["类型"], row["新增"], row["关闭"]) == ("方案测算", 1, 0)
+    assert _pct(row["可达（后）"]) >= _pct(row["可达（前）"])
+    site = _table_with(siting, "编号").iloc[0]
+    assert (site["经度"], site["纬度"], site["来源"]) == (114.3, 30.62, "地图点选")
+
+
+def test_record_click_adds_each_click_once_and_unshifts_amap():
+    state: dict = {}
+    assert sup.record_click(state, {"lng": 114.3, "lat": 30.6}, basemap="none")
+    assert not sup.record_click(state, {"lng": 114.3, "lat": 30.6}, basemap="none")  # rerun
+    assert not sup.record_click(state, None, basemap="none")
+    assert sup.record_click(state, {"lng": 114.31, "lat": 30.61}, basemap="amap")
+    (x0, y0), (x1, y1) = state[sup.CLICKS_STATE_KEY]
+    assert (x0, y0) == (114.3, 30.6)
+    # GCJ-02 is offset from WGS84 by a few hundred metres in Wuhan: the click moves back
+    assert 0.001 < abs(114.31 - x1) < 0.01 and 0.001 < abs(30.61 - y1) < 0.01
+
+
+@pytest.mark.slow
+def test_best_k_exact_never_worse_than_greedy_and_scenarios_saved(siting):
+    siting.radio(key="siting_kind").set_value("best_k").run()
+    siting.number_input(key="best_k").set_value(3).run()
+    siting.button(key="run_best_k").click().run()
+    siting.selectbox(key="best_k_solver").set_value("greedy").run()
+    siting.button(key="run_best_k").click().run()
+    assert not siting.exception and not siting.error
+    table = _table_with(siting, "可达（后）")
+    exact, greedy = table.iloc[-2], table.iloc[-1]
+    assert exact["新增"] == greedy["新增"] == 3
+    assert _pct(exact["可达（后）"]) >= _pct(greedy["可达（后）"]) >= _pct(greedy["可达（前）"])
+    siting.button(key="save_scenarios").click().run()
+    assert any("已保存 2 个方案" in s.value for s in siting.success)
+    runs = sup.workspace_runs(Path(siting.session_state[sup.WORKSPACE_STATE_KEY]))
+    assert runs["kind"].tolist() == ["siting", "siting"]
+
+
+@pytest.mark.slow
+def test_unreachable_township_target_is_a_message_not_a_traceback(siting):
+    siting.radio(key="siting_kind").set_value("township_target").run()
+    siting.number_input(key="twp_target").set_value(100).run()
+    siting.button(key="run_twp_target").click().run()
+    assert not siting.exception
+    assert any(e.value.startswith("无法满足") for e in siting.error), [
+        e.value for e in siting.error
+    ]
