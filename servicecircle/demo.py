@@ -26,6 +26,17 @@ DEMO_COUNTIES = {
 }
 
 
+#: bundle files the demo reads (the division lists are committed in data/divisions)
+DEMO_NEEDS = (
+    "streets_wuhan",
+    "landuse_wuhan",
+    "pois_wuhan",
+    "counties_wgs84",
+    "population",
+    "ages",
+)
+
+
 def demo_register_specs() -> list[RegisterSpec]:
     """The four illustrative registers, each in the format and CRS a real one often comes in."""
     d = project_root() / "data" / "demo"
