@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.coverage import SUMMARY_COLUMNS as _COVERAGE_SUMMARY_COLUMNS
 from servicecircle._errors import InputError
 
 __all__ = [
@@ -52,18 +53,7 @@ STATUS_NO_TARGET = "无对应指标"
 STATUS_NO_UNITS = "无统计单元"
 
 #: columns a coverage summary must have (one row per scope, unit code, layer, unit_level)
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "scope",
-    "code",
-    "name",
-    "layer",
-    "unit_level",
-    "units",
-    "covered",
-    "rate",
-    "uncovered_codes",
-    "uncovered_names",
-)
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(_COVERAGE_SUMMARY_COLUMNS)
 
 #: target columns added by :func:`compare_with_targets`, after the summary's own columns
 COMPARE_COLUMNS: tuple[str, ...] = (

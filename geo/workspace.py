@@ -39,23 +39,13 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from geo.registers import FACILITY_COLUMNS  # typed columns; any other goes to ``extra`` JSON
 from servicecircle._errors import InputError, WorkspaceError
 from servicecircle.settings import workspace_path
 
 SCHEMA_VERSION: Final = 1
 
-#: the facility columns stored as typed columns (any other column goes to ``extra`` JSON)
-FACILITY_COLUMNS: Final = (
-    "facility_id",
-    "name",
-    "layer",
-    "kind",
-    "township_declared",
-    "township_code",
-    "address",
-    "source_file",
-    "source_row",
-)
+
 #: the validation report columns
 REPORT_COLUMNS: Final = ("file", "row", "column", "value", "reason", "fix", "action")
 

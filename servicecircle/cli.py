@@ -324,20 +324,7 @@ def _coverage(args: argparse.Namespace) -> int:
     cols = _columns(args.columns)
     if cols:
         specs = [workflows.RegisterSpec(s.source, s.layer, s.crs, cols, s.sheet) for s in specs]
-    kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
-    seats = _seats(args.seats)
-    region = workflows.load_region(
-        args.region,
-        kinds=kinds,
-        township_list=args.townships,
-        township_polygons=args.township_polygons,
-        county_boundaries=args.counties,
-        seat_points=seats,
-    )
-    imported = workflows.import_registers(specs, region)
-    run = workflows.coverage_run(
-        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
-    )
+    region, imported, run = _region_and_run(args, specs)
     paths = write_coverage_outputs(
         run,
         args.out,
@@ -379,20 +366,7 @@ def _reach_or_site(args: argparse.Namespace) -> int:
     from servicecircle.settings import workspace_path
 
     specs = [_register_spec(r) for r in args.register]
-    seats = _seats(args.seats)
-    kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
-    region = workflows.load_region(
-        args.region,
-        kinds=kinds,
-        township_list=args.townships,
-        township_polygons=args.township_polygons,
-        county_boundaries=args.counties,
-        seat_points=seats,
-    )
-    imported = workflows.import_registers(specs, region)
-    run = workflows.coverage_run(
-        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
-    )
+    region, imported, run = _region_and_run(args, specs)
     streets = workflows.load_streets(args.streets)
     if args.demand:
         demand = read_demand(args.demand, weight_column=args.weight_column)
@@ -512,6 +486,26 @@ def _reach_or_site(args: argparse.Namespace) -> int:
     for k, v in paths.items():
         print(f"  {k:<24} {v}")
     return 0
+
+
+def _region_and_run(args: argparse.Namespace, specs: list):
+    """Region, imported registers and coverage run from the shared region/plan arguments."""
+    from servicecircle import workflows
+
+    kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
+    region = workflows.load_region(
+        args.region,
+        kinds=kinds,
+        township_list=args.townships,
+        township_polygons=args.township_polygons,
+        county_boundaries=args.counties,
+        seat_points=_seats(args.seats),
+    )
+    imported = workflows.import_registers(specs, region)
+    run = workflows.coverage_run(
+        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
+    )
+    return region, imported, run
 
 
 def _seats(value: str | None):

@@ -20,7 +20,6 @@ from servicecircle._errors import InputError
 from servicecircle.layers import LAYERS
 
 WGS84 = "EPSG:4326"
-REPORT_COLUMNS = ["file", "row", "column", "value", "reason", "fix", "action"]
 
 
 @dataclass(frozen=True)
@@ -198,23 +197,23 @@ def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
     else:
         facilities = _empty_facilities()
     report = (
-        pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=REPORT_COLUMNS)
+        pd.concat(reports, ignore_index=True)
+        if reports
+        else pd.DataFrame(columns=list(_report_columns()))
     )
     return Imported(facilities, report, tuple(sources), tuple(parts))
 
 
+def _report_columns() -> tuple[str, ...]:
+    from geo.registers import REPORT_COLUMNS
+
+    return tuple(REPORT_COLUMNS)
+
+
 def _empty_facilities() -> gpd.GeoDataFrame:
-    cols = [
-        "facility_id",
-        "name",
-        "layer",
-        "kind",
-        "township_declared",
-        "township_code",
-        "address",
-        "source_file",
-        "source_row",
-    ]
+    from geo.registers import FACILITY_COLUMNS
+
+    cols = list(FACILITY_COLUMNS)
     return gpd.GeoDataFrame({c: pd.Series(dtype=str) for c in cols}, geometry=[], crs=WGS84)
 
 
