@@ -47,6 +47,7 @@ UNCOVERED_COLOUR: Final = "#fb6a4a"
 #: number of facility layers present in a township (0…4) -> fill colour
 COUNT_COLOURS: Final = ("#fb6a4a", "#fee391", "#c7e9c0", "#74c476", "#238b45")
 SERVICE_AREA_COLOUR: Final = "#3182bd"
+NEW_AREA_COLOUR: Final = "#e6550d"
 UNCOVERED_POINT_COLOUR: Final = "#cb181d"
 CANDIDATE_COLOUR: Final = "#ffd92f"
 _COORD_DECIMALS: Final = 6  # about 0.1 m: plenty for display, keeps the page small
@@ -349,6 +350,7 @@ def coverage_map(
     service_areas: gpd.GeoDataFrame | None = None,
     uncovered_points: gpd.GeoDataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
+    service_areas_after: gpd.GeoDataFrame | None = None,
     simplify_tolerance_m: float = 20,
 ) -> folium.Map:
     """An interactive map of township coverage and facilities, for a planner's browser.
@@ -386,6 +388,9 @@ def coverage_map(
         Optional demand points outside every service area.
     candidates
         Optional candidate/chosen sites (``selected`` True ones drawn larger).
+    service_areas_after
+        Optional walking reach of the new sites of a siting scenario (the "after" layer,
+        drawn over ``service_areas``, the "before" layer).
     simplify_tolerance_m
         Display-only simplification of polygons, metres (0 to keep every vertex).
 
@@ -411,6 +416,7 @@ def coverage_map(
             ("service_areas", service_areas),
             ("uncovered_points", uncovered_points),
             ("candidates", candidates),
+            ("service_areas_after", service_areas_after),
         )
         if gdf is not None
     }
@@ -445,6 +451,20 @@ def coverage_map(
             _features(
                 _simplified(areas.geometry, simplify_tolerance_m),
                 _point_props(areas, style=style, default_label="15分钟步行服务范围"),
+                transform,
+            ),
+            attribution=attribution,
+        ).add_to(group)
+
+    if "service_areas_after" in extras:
+        areas = extras["service_areas_after"]
+        group = folium.FeatureGroup(name="新增选址后的15分钟步行范围").add_to(fmap)
+        style = {"color": NEW_AREA_COLOUR, "weight": 1, "fillColor": NEW_AREA_COLOUR,
+                 "fillOpacity": 0.25}  # fmt: skip
+        _GeoJsonOverlay(
+            _features(
+                _simplified(areas.geometry, simplify_tolerance_m),
+                _point_props(areas, style=style, default_label="新增选址15分钟步行范围"),
                 transform,
             ),
             attribution=attribution,
@@ -569,6 +589,10 @@ def _legend_html(
     if "service_areas" in extras:
         rows.append(
             f"<i style='background:{SERVICE_AREA_COLOUR};opacity:0.4'></i>15分钟步行服务范围"
+        )
+    if "service_areas_after" in extras:
+        rows.append(
+            f"<i style='background:{NEW_AREA_COLOUR};opacity:0.5'></i>新增选址后的15分钟范围"
         )
     if "uncovered_points" in extras:
         rows.append(

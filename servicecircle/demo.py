@@ -154,7 +154,33 @@ def demo_siting(run, rr, streets, *, out: Path, k: int = 5):
         selected=problem.candidates["site_id"].isin(exact.chosen["site_id"])
     )
     shown = marked[marked["selected"] | (marked["source"] == "未覆盖乡镇驻地")]
+    paths["siting_html"] = write_siting_map(problem, exact, shown, out / "siting_map.html")
     return paths, shown, (exact, greedy, wi)
+
+
+def write_siting_map(problem, scenario, candidates, path: Path) -> Path:
+    """HTML map of a siting scenario: reach before (existing) and after (new sites) as layers."""
+    import datetime as dt
+
+    from analysis.maps import coverage_map
+    from geo.export import save_html
+    from servicecircle.outputs import SOURCES_DEMO
+    from servicecircle.scenarios import new_site_areas
+
+    run = problem.run
+    fmap = coverage_map(
+        run.townships[run.townships.geometry.notna()],
+        run.facilities[run.facilities.geometry.notna()],
+        title=f"{run.region.name} 养老服务设施选址：{scenario.name}",
+        layer=problem.layer,
+        basemap="none",
+        date=dt.date.today().isoformat(),
+        sources=SOURCES_DEMO,
+        service_areas=problem.reach.service_areas,
+        service_areas_after=new_site_areas(problem, scenario),
+        candidates=candidates,
+    )
+    return save_html(fmap, path)
 
 
 def run_demo(
@@ -229,15 +255,17 @@ def run_demo(
         sp, candidates, scen = demo_siting(run, rr, streets, out=out)
         paths.update(sp)
         map_layers["candidates"] = candidates
-        for sc in scen:
-            from servicecircle.scenarios import scenario_tables
-
-            run_tables.update({f"{sc.kind}_{k}": v for k, v in scenario_tables(sc).items()})
+        scenarios_saved = scen
     with Workspace.open(out / "servicecircle.duckdb") as ws:
         for spec, part in zip(demo_register_specs(), imported.parts, strict=True):
             ws.save_import(part.facilities, part.report, part.source, layer=spec.layer or "")
         params = dict(run.params, reach=rr.params if rr is not None else None)
         run_id = ws.save_run("demo", params, run_tables, label="demo")
+        if siting and rr is not None:
+            from servicecircle.scenarios import save_scenario
+
+            ids = [save_scenario(ws, sc) for sc in scenarios_saved]
+            print(f"siting scenarios saved as workspace runs {ids}")
     paths.update(write_coverage_outputs(run, out, basemap=basemap, map_layers=map_layers))
     print(f"\nworkspace run {run_id}: {out / 'servicecircle.duckdb'}")
     for k, v in paths.items():

@@ -595,3 +595,76 @@ def compare_scenarios(scenarios: Sequence[Scenario]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def new_site_areas(
+    problem: SitingProblem, sc: Scenario, *, buffer_m: float = 50.0
+) -> gpd.GeoDataFrame:
+    """The walking reach of a scenario's new sites (the map's "after" layer), EPSG:4326."""
+    from analysis import reach as engine
+
+    if len(sc.chosen) == 0:
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=WGS84)
+    sites = sc.chosen.reset_index(drop=True)
+    snaps = engine.snap_points(problem.streets.arrays, sites)
+    ok = snaps["snapped"].to_numpy(dtype=bool)
+    sites, snaps = sites[ok].reset_index(drop=True), snaps[ok].reset_index(drop=True)
+    budget_s = problem.reach.minutes * 60.0
+    times = engine.nearest_facility(
+        problem.streets.arrays,
+        snaps,
+        walk_speed_m_s=problem.reach.walk_speed_m_s,
+        limit_s=budget_s + 1.0,
+    )
+    areas = engine.service_areas(
+        problem.streets.arrays, times, snaps, budget_s=budget_s, buffer_m=buffer_m
+    )
+    areas = areas.assign(site_id=sites["site_id"].values, name=sites["name"].values)
+    return areas[~areas.geometry.is_empty].to_crs(WGS84)
+
+
+_SCENARIO_FIELDS = ("name", "kind", "closed", "solver", "status", "gap", "time_s", "notes")
+
+
+def save_scenario(ws, sc: Scenario, *, label: str = "") -> int:
+    """Save a scenario (inputs in its params, all its tables) as a 'siting' run; returns its id."""
+    meta = {f: getattr(sc, f) for f in _SCENARIO_FIELDS}
+    meta["closed"], meta["notes"] = list(sc.closed), list(sc.notes)
+    meta["gap"] = None if sc.gap != sc.gap else sc.gap
+    return ws.save_run(
+        "siting",
+        {"scenario": meta, "inputs": sc.params},
+        scenario_tables(sc),
+        label=label or sc.name,
+    )
+
+
+def load_scenario(ws, run_id: int) -> Scenario:
+    """Reopen a saved scenario, e.g. to compare it side by side with today's."""
+    run = ws.load_run(run_id)
+    if run.kind != "siting" or "scenario" not in run.params:
+        raise InputError(
+            f"workspace run {run_id} is a {run.kind!r} run, not a saved siting scenario"
+        )
+    meta = run.params["scenario"]
+    t = run.tables
+    chosen = gpd.GeoDataFrame(
+        t["chosen"].drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(t["chosen"]["lon"], t["chosen"]["lat"]),
+        crs=WGS84,
+    )
+    return Scenario(
+        name=meta["name"],
+        kind=meta["kind"],
+        chosen=chosen,
+        closed=tuple(meta["closed"]),
+        reach_by_township=t["reach_by_township"],
+        reach_total=t["reach_total"],
+        coverage=t["coverage"],
+        solver=meta["solver"],
+        status=meta["status"],
+        gap=float("nan") if meta["gap"] is None else float(meta["gap"]),
+        time_s=float(meta["time_s"]),
+        notes=tuple(meta["notes"]),
+        params=run.params["inputs"],
+    )

@@ -185,3 +185,26 @@ def test_fewest_for_share_meets_the_share_with_no_site_to_spare(problem):
     assert sc.reach_total["weight_after"].sum() >= 0.4 * w.sum() - 1e-6
     fewer = S.best_k(problem, k=len(sc.chosen) - 1)  # one site fewer cannot reach 40 %
     assert fewer.reach_total["weight_after"].sum() < 0.4 * w.sum()
+
+
+def test_scenarios_are_saved_reopened_and_compared(problem, tmp_path):
+    from geo.workspace import Workspace
+
+    best = S.best_k(problem, k=3)
+    wi = S.what_if(problem, open_sites=best.chosen["site_id"].tolist()[:1])
+    path = tmp_path / "ws.duckdb"
+    with Workspace.open(path) as ws:
+        ids = [S.save_scenario(ws, sc) for sc in (best, wi)]
+    with Workspace.open(path) as ws:  # a new connection: what a later session sees
+        back = [S.load_scenario(ws, i) for i in ids]
+    pd.testing.assert_frame_equal(S.compare_scenarios(back), S.compare_scenarios([best, wi]))
+    assert back[0].chosen.geometry.iloc[0].distance(best.chosen.geometry.iloc[0]) < 1e-9
+    assert back[0].params["k"] == 3
+
+
+def test_after_layer_covers_the_new_sites(problem):
+    best = S.best_k(problem, k=2)
+    areas = S.new_site_areas(problem, best)
+    assert len(areas) == 2
+    for site, area in zip(best.chosen.geometry, areas.geometry, strict=True):
+        assert area.contains(site) or area.distance(site) < 0.001  # within ~100 m of its street
