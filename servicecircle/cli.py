@@ -469,7 +469,11 @@ def _reach_or_site(args: argparse.Namespace) -> int:
         map_layers["candidates"] = problem.candidates.assign(
             selected=problem.candidates["site_id"].isin(sc.chosen["site_id"])
         )
-        tables.update({f"siting_{k}": v for k, v in sheets.items()})
+        from servicecircle.demo import write_siting_map
+
+        paths["siting_html"] = write_siting_map(
+            problem, sc, map_layers["candidates"], args.out / "siting_map.html"
+        )
         params["siting"] = sc.params
     paths.update(
         write_coverage_outputs(
@@ -482,6 +486,9 @@ def _reach_or_site(args: argparse.Namespace) -> int:
     )
     with Workspace.open(args.workspace or workspace_path()) as ws:
         run_id = ws.save_run(args.command, params, tables)
+        if args.command == "site":
+            sid = S.save_scenario(ws, sc)
+            print(f"scenario saved as workspace run {sid} (reopen with scenarios.load_scenario)")
     print(f"\nrun {run_id} saved in the workspace; outputs:")
     for k, v in paths.items():
         print(f"  {k:<24} {v}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -277,20 +278,35 @@ class Streets:
 
 
 def load_streets(path: Path | None = None, *, tolerance_m: float = 1.0) -> Streets:
-    """Build the walking graph (osmnx) from a street file; default: the bundle's Wuhan streets."""
-    from analysis.reach import arrays_from_graph
+    """Build the walking graph (osmnx) from a street file; default: the bundle's Wuhan streets.
+
+    Built once per process for a given file (its size and modification time are part of the
+    key, so an edited file is rebuilt); the graph and arrays are never modified afterwards.
+    """
     from geo.bundle import bundle_path
-    from geo.network import graph_from_file, keep_largest_component, largest_component_report
 
     p = Path(path) if path is not None else bundle_path("streets_wuhan")
-    graph = graph_from_file(p, tolerance_m=tolerance_m)
+    if not p.is_file():
+        raise InputError(f"street network file {str(p)!r} does not exist")
+    stat = p.stat()
+    return _load_streets(
+        str(p.resolve()), stat.st_size, stat.st_mtime_ns, tolerance_m, path is None
+    )
+
+
+@lru_cache(maxsize=2)
+def _load_streets(path: str, _size: int, _mtime: int, tolerance_m: float, bundled: bool) -> Streets:
+    from analysis.reach import arrays_from_graph
+    from geo.network import graph_from_file, keep_largest_component, largest_component_report
+
+    graph = graph_from_file(Path(path), tolerance_m=tolerance_m)
     report = largest_component_report(graph)
     if report.get("components", 1) > 1:
         graph = keep_largest_component(graph)
     source = (
         "OpenStreetMap 武汉中心城区道路（reference bundle, © OpenStreetMap contributors）"
-        if path is None
-        else p.name
+        if bundled
+        else Path(path).name
     )
     return Streets(graph, arrays_from_graph(graph), source, report)
 

@@ -82,3 +82,34 @@ def test_register_option_typo_is_named(zhushan_register, capsys):
     code = main(["coverage", "--region", "360203", "--register", f"{zhushan_register},lyr=x"])
     assert code == 2
     assert "unknown option 'lyr'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_site_command_best_k_and_what_if(bundle, tmp_path, capsys):
+    from geo.workspace import Workspace
+    from servicecircle.scenarios import load_scenario
+    from servicecircle.settings import project_root
+
+    register = project_root() / "data" / "demo" / "养老服务中心_示例_GCJ02.xlsx"
+    ws = tmp_path / "ws.duckdb"
+    common = ["--region", "420102", "--register", f"{register},layer=elderly_care,crs=gcj02",
+              "--seats", "bundle", "--basemap", "none", "--workspace", str(ws)]
+    assert main(["site", *common, "--k", "3", "--out", str(tmp_path / "k3")]) == 0
+    out = capsys.readouterr().out
+    assert "最优3处" in out
+    for name in ("siting.xlsx", "siting_sites.geojson", "siting_map.html", "reach.xlsx"):
+        assert (tmp_path / "k3" / name).is_file(), name
+    with Workspace.open(ws) as w:
+        runs = w.runs(kind="siting")
+        best = load_scenario(w, int(runs["run_id"].iloc[-1]))
+    assert len(best.chosen) == 3
+    # what-if with the same three sites gives the same reach
+    ids = ",".join(best.chosen["site_id"])
+    assert main(["site", *common, "--open", ids, "--out", str(tmp_path / "wi")]) == 0
+    with Workspace.open(ws) as w:
+        runs = w.runs(kind="siting")
+        wi = load_scenario(w, int(runs["run_id"].iloc[-1]))
+    assert wi.reach_total["reached_after"].tolist() == best.reach_total["reached_after"].tolist()
+    # two questions at once is refused
+    assert main(["site", *common, "--k", "2", "--min-share", "0.5", "--out", str(tmp_path / "x")]) == 2
+    assert "ask one question" in capsys.readouterr().err
