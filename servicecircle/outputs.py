@@ -76,7 +76,7 @@ def write_coverage_outputs(
     map_layers: dict | None = None,
 ) -> dict[str, Path]:
     """Write Excel, CSV, GeoJSON, HTML and PNG outputs of a coverage run into ``out_dir``."""
-    from analysis.maps import coverage_map, static_map_png
+    from analysis.maps import coverage_map, static_map_pdf, static_map_png
     from geo.export import save_html, write_csv, write_excel, write_geojson
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -133,13 +133,15 @@ def write_coverage_outputs(
     paths["html"] = out_dir / "coverage_map.html"
     save_html(fmap, paths["html"])
     paths["png"] = out_dir / "coverage_map.png"
-    static_map_png(
-        run.townships[run.townships.geometry.notna()],
-        placed,
-        paths["png"],
-        title=title,
-        sources=sources,
-    )
+    paths["pdf"] = out_dir / "coverage_map.pdf"
+    for key, draw in (("png", static_map_png), ("pdf", static_map_pdf)):
+        draw(
+            run.townships[run.townships.geometry.notna()],
+            placed,
+            paths[key],
+            title=title,
+            sources=sources,
+        )
     return paths
 
 

@@ -311,6 +311,45 @@ def _load_streets(path: str, _size: int, _mtime: int, tolerance_m: float, bundle
     return Streets(graph, arrays_from_graph(graph), source, report)
 
 
+def load_streets_online(
+    polygon_wgs84: shapely.Polygon | shapely.MultiPolygon,
+    *,
+    workspace,  # geo.workspace.Workspace
+    network_type: str = "walk",
+    download=None,
+) -> Streets:
+    """Streets inside a polygon from OpenStreetMap (osmnx ``graph_from_polygon``, needs the
+    internet), cached in the workspace: a second call for the same polygon and network type
+    rebuilds the graph from the cached edge table and does not download again.
+
+    ``download`` defaults to :func:`geo.network.graph_from_polygon_online`.
+    """
+    import hashlib
+
+    from analysis.reach import arrays_from_graph
+    from geo.network import edges_from_graph, graph_from_edges, graph_from_polygon_online
+
+    key = hashlib.sha1(f"{network_type}:{polygon_wgs84.wkt}".encode()).hexdigest()[:16]
+    name = f"streets_osm_{key}"
+    cached = workspace.load_layer(name)
+    if cached is not None and len(cached):
+        graph = graph_from_edges(cached)
+        source = f"OpenStreetMap ({network_type}, cached in the workspace as {name})"
+    else:
+        graph = (download or graph_from_polygon_online)(polygon_wgs84, network_type=network_type)
+        edges = edges_from_graph(graph)
+        workspace.save_layer(
+            name,
+            edges,
+            kind="street_edges",
+            params={"network_type": network_type, "polygon": polygon_wgs84.wkt},
+        )
+        source = f"OpenStreetMap ({network_type}, downloaded with osmnx)"
+    from geo.network import largest_component_report
+
+    return Streets(graph, arrays_from_graph(graph), source, largest_component_report(graph))
+
+
 @dataclass(frozen=True)
 class ReachRun:
     """The 15-minute service circle of one facility layer over one region."""
