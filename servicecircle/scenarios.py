@@ -113,7 +113,10 @@ def generate_candidates(
         pts = pts[pts.within(a)].to_crs(WGS84)
         pool.append(
             gpd.GeoDataFrame(
-                {"name": "网格点", "source": f"{grid_spacing_m:g} m 网格"},
+                {
+                    "name": ["网格点"] * len(pts),
+                    "source": [f"{grid_spacing_m:g} m 网格"] * len(pts),
+                },
                 geometry=pts.values,
                 crs=WGS84,
             )

@@ -208,3 +208,19 @@ def test_after_layer_covers_the_new_sites(problem):
     assert len(areas) == 2
     for site, area in zip(best.chosen.geometry, areas.geometry, strict=True):
         assert area.contains(site) or area.distance(site) < 0.001  # within ~100 m of its street
+
+
+def test_grid_candidates_lie_in_the_region_at_the_spacing(wuhan_demo):
+    run, rr = wuhan_demo["run"], wuhan_demo["reach"]
+    grid = S.generate_candidates(
+        run, rr, methods=("grid",), grid_spacing_m=1000, max_candidates=10_000
+    )
+    area = run.region.county_polygons.geometry.iloc[0]
+    assert len(grid) > 10 and grid.within(area).all()
+    m = grid.to_crs(grid.estimate_utm_crs())
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([m.geometry.x, m.geometry.y])
+    nearest, _ = cKDTree(xy).query(xy, k=2)
+    assert np.allclose(nearest[:, 1], 1000.0, atol=1.0)  # every point's neighbour is 1 km away
+    assert set(grid["source"]) == {"1000 m 网格"}
