@@ -124,7 +124,7 @@ def load_region(
             user = user.assign(code=m["township_code"].values)
             hit = townships["code"].map(user[user.code != ""].set_index("code").geometry)
         geoms = hit
-        source = f"user file {Path(township_polygons).name}"
+        source = f"用户提供的乡镇边界文件 {Path(township_polygons).name}"
         seat_frames: list = []
         notes += [f"{r.file} row {r.row}: {r.reason}" for r in report.itertuples()]
     elif seat_points is not None and not seat_points.empty:
@@ -140,12 +140,12 @@ def load_region(
                 seat_points, sub, county=county.geometry, metric_crs=metric
             )
             if seats.empty:
-                notes.append(f"{county.name}: no township-seat point matched; no township polygons")
+                notes.append(f"{county.name}：没有匹配到乡镇驻地点，无乡镇边界")
                 continue
             if len(unmatched):
                 notes.append(
-                    f"{county.name}: {len(unmatched)} township(s) without a seat point have no "
-                    f"approximate polygon: {'、'.join(unmatched['name'])}"
+                    f"{county.name}：{len(unmatched)} 个乡镇（街道）没有驻地点，无近似边界，"
+                    f"只能按登记名称归属：{'、'.join(unmatched['name'])}"
                 )
             parts.append(
                 boundaries.approximate_township_polygons(county.geometry, seats, metric_crs=metric)
@@ -155,9 +155,9 @@ def load_region(
             cells = pd.concat(parts).set_index("code").geometry
             geoms = townships["code"].map(cells)
             approximate = geoms.notna()
-        source = "approximate: Voronoi cells of OSM 街道办事处 points clipped to the county"
+        source = "近似边界：OSM 街道办事处点位的泰森多边形，裁剪至区县边界"
     else:
-        source = "none: facilities are assigned by their declared township"
+        source = "无乡镇边界：设施按登记的所属乡镇（街道）归属"
         seat_frames = []
     gdf = gpd.GeoDataFrame(
         townships.assign(approximate=approximate.values),
