@@ -360,6 +360,7 @@ def show_siting(region_code, registers, *, basemap: str, sources) -> None:
                 existing["facility_id"].tolist(),
                 format_func=dict(zip(existing["facility_id"], existing["name"])).get,
                 key="whatif_close",
+                placeholder="可多选",
             )
             open_sites = st.multiselect(
                 "同时启用的候选点",
@@ -368,6 +369,7 @@ def show_siting(region_code, registers, *, basemap: str, sources) -> None:
                     zip(problem.candidates["site_id"], problem.candidates["name"])
                 ).get,
                 key="whatif_open",
+                placeholder="可多选",
             )
             st.caption(f"地图点选的拟建点：{len(clicks)} 处。")
             if st.button("测算", type="primary", key="run_whatif"):
@@ -412,7 +414,7 @@ def show_siting(region_code, registers, *, basemap: str, sources) -> None:
     if not scenarios:
         return
     latest = scenarios[-1]
-    st.markdown(f"**{latest.name}**：{latest.status}；" + "；".join(latest.notes))
+    st.markdown(f"**{latest.name}**：{sup.status_label(latest.status)}；" + "；".join(latest.notes))
     if len(latest.chosen):
         st.dataframe(sup.chosen_table(latest), hide_index=True, key="chosen_table")
     st.markdown("**方案对比**")

@@ -740,6 +740,20 @@ SCENARIO_KINDS: Final[dict[str, str]] = {
 }
 
 
+#: solver status -> label
+STATUS_LABELS: Final[dict[str, str]] = {
+    "evaluated": "已测算",
+    "optimal": "最优解",
+    "time_limit": "达到时间上限（取当前最好解）",
+    "heuristic": "启发式解",
+}
+
+
+def status_label(status: str) -> str:
+    """A scenario's solver status in Chinese (unknown ones as they are)."""
+    return STATUS_LABELS.get(status, status)
+
+
 def record_click(
     state: MutableMapping[str, Any], clicked: Mapping[str, Any] | None, *, basemap: str
 ) -> bool:

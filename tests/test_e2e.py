@@ -146,6 +146,33 @@ def _radio(driver, option: str) -> None:
     label.click()
 
 
+def _enter_map_frame(driver, *, min_paths: int, what: str):
+    """Switch into the st_folium frame once its map shows ``min_paths`` vector shapes.
+
+    The frame is looked up afresh on every poll: Streamlit may replace it while the script
+    reruns, and a stale frame would never fill.
+    """
+    By = _by()
+
+    def ready(d):
+        d.switch_to.default_content()
+        frames = d.find_elements(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+        if not frames:
+            return None
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", frames[0])
+        d.switch_to.frame(frames[0])
+        if len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) >= min_paths:
+            return frames[0]
+        d.switch_to.default_content()
+        return None
+
+    try:
+        return _wait(driver, ready, what)
+    except AssertionError:
+        driver.switch_to.default_content()
+        raise
+
+
 def _table_rows(driver, column: str) -> list[list[str]]:
     """Rows (cell texts) of the st.dataframe whose header has ``column``."""
     By = _by()
@@ -178,6 +205,8 @@ def _assert_no_alert(driver) -> None:
 
 # ---------------------------------------------------------------- the tests
 def test_app_in_browser_upload_coverage_map(browser, bundle, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
     By = _by()
     shots = _shots(tmp_path)
     register = _register_csv(tmp_path / "测试_养老服务中心.csv")
@@ -205,25 +234,61 @@ def test_app_in_browser_upload_coverage_map(browser, bundle, tmp_path):
 
         # the map (display only), drawn offline from the vendored Leaflet
         _radio(browser, "地图")
-        frame = _wait(
-            browser,
-            lambda d: next(
-                iter(d.find_elements(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')), None
-            ),
-            "the map frame",
-        )
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
-        browser.switch_to.frame(frame)
+        _enter_map_frame(browser, min_paths=10, what="township polygons and markers on the map")
         try:
-            _wait(
-                browser,
-                lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) > 10,
-                "township polygons and facility markers on the map",
-            )
             assert not browser.find_elements(By.CSS_SELECTOR, "img.leaflet-tile")  # 无底图
         finally:
             browser.switch_to.default_content()
         browser.save_screenshot(str(shots / "map.png"))
+
+        # siting: click the map to add a new site, then run the what-if
+        _radio(browser, "选址")
+        _wait(
+            browser,
+            lambda d: "覆盖矩阵用时" in d.find_element(By.TAG_NAME, "body").text,
+            "the siting problem (the street graph is built on first use)",
+        )
+        _idle(browser)
+        _enter_map_frame(browser, min_paths=100, what="candidates on the siting map")
+        try:
+            # a real mouse click on a township polygon or candidate (Leaflet passes it on to
+            # the map). Chromedriver cannot aim at SVG inside a frame: aim at the frame instead.
+            # the centre of the first shape that is on top there (not under the legend)
+            target = browser.execute_script(
+                """
+                for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+                    const b = p.getBoundingClientRect();
+                    const x = b.left + b.width / 2, y = b.top + b.height / 2;
+                    if (document.elementFromPoint(x, y) === p) {
+                        return [x, y, window.innerWidth, window.innerHeight];
+                    }
+                }
+                return null;
+                """
+            )
+            assert target is not None, "no clickable shape on the siting map"
+        finally:
+            browser.switch_to.default_content()
+        frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+        dx, dy = round(target[0] - target[2] / 2), round(target[1] - target[3] / 2)
+        ActionChains(browser).move_to_element_with_offset(frame, dx, dy).click().perform()
+        clicked = _wait(browser, lambda d: _table_rows(d, "拟建点"), "the clicked site listed")
+        assert [r[0] for r in clicked] == ["点选1"]
+        lon, lat = float(clicked[0][1]), float(clicked[0][2])
+        assert 114.2 < lon < 114.4 and 30.55 < lat < 30.7, clicked  # inside 江岸区's map
+        run_button = _wait(
+            browser,
+            lambda d: next(
+                (b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "测算"), None
+            ),
+            "the what-if button",
+        )
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", run_button)
+        run_button.click()
+        rows = _wait(browser, lambda d: _table_rows(d, "可达（后）"), "the scenario comparison")
+        assert rows[0][:4] == ["方案测算1", "方案测算", "1", "0"], rows
+        assert float(rows[0][5].rstrip("%")) >= float(rows[0][4].rstrip("%"))
+        browser.save_screenshot(str(shots / "siting.png"))
 
         # upload a register: parsed, validated, counted (2 of 江岸区's 17 units)
         _radio(browser, "覆盖率")
@@ -302,11 +367,20 @@ def test_exported_html_map_is_clean_and_escapes_names(browser, bundle, tmp_path)
     ActionChains(browser).move_to_element(marker).click().perform()  # a real mouse click
     popup = _wait(
         browser,
-        lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")), None),
+        lambda d: next(
+            (
+                p
+                for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+                if p.is_displayed() and p.get_attribute("textContent")
+            ),
+            None,
+        ),
         "the popup",
         timeout_s=10,
     )
-    assert XSS_NAME in popup.text
+    # the name shows as text: the literal tag, not an element
+    assert XSS_NAME in popup.get_attribute("textContent"), popup.get_attribute("innerHTML")
+    assert "&lt;script&gt;" in popup.get_attribute("innerHTML")
     assert not popup.find_elements(By.TAG_NAME, "script")
     _assert_no_alert(browser)
     _assert_console_clean(browser, "on the exported map")
