@@ -204,7 +204,7 @@ def _assert_no_alert(driver) -> None:
 
 
 # ---------------------------------------------------------------- the tests
-def test_app_in_browser_upload_coverage_map(browser, bundle, tmp_path):
+def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
 
     By = _by()
@@ -322,7 +322,7 @@ def test_app_in_browser_upload_coverage_map(browser, bundle, tmp_path):
         browser.get("about:blank")  # leave before the server stops (no reconnect noise)
 
 
-def test_exported_html_map_is_clean_and_escapes_names(browser, bundle, tmp_path):
+def test_exported_html_map_is_clean_and_escapes_names(bundle, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
 
     from servicecircle import workflows
