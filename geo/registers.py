@@ -64,7 +64,7 @@ FACILITY_COLUMNS: Final = (
 #: a point this far outside ``region`` is still accepted (boundaries are simplified)
 REGION_TOLERANCE_M: Final = 200.0
 #: the fix for a row whose layer cannot be told
-LAYER_FIX: Final = "add 类型 or pass --layer"
+LAYER_FIX: Final = "补填类型列，或导入时指定设施类型（命令行用 --layer）"
 
 FORMATS: Final[dict[str, str]] = {
     ".csv": "csv",
@@ -232,8 +232,8 @@ def _check_layer(layer: str) -> str:
         if layer.strip() == label:
             return key
     raise InputError(
-        f"layer={layer!r} is not a facility layer; use one of "
-        + ", ".join(f"{k} ({v})" for k, v in LAYERS.items())
+        f"layer={layer!r} 不是设施类型；请改用以下之一："
+        + "、".join(f"{k}（{v}）" for k, v in LAYERS.items())
     )
 
 
@@ -251,20 +251,18 @@ def _source_bytes(
     if isinstance(source, tuple):
         if len(source) != 2 or not isinstance(source[0], bytes | bytearray):
             raise InputError(
-                "source must be a path or a (bytes, filename) pair such as a Streamlit upload's "
-                "(file.getvalue(), file.name)"
+                "source 须为文件路径或 (bytes, 文件名) 二元组，"
+                "例如 Streamlit 上传文件的 (file.getvalue(), file.name)"
             )
         data, name = bytes(source[0]), str(source[1])
         return data, source_name or Path(name).name, None
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise DataMissingError(
-                f"register file {str(path)!r} does not exist; check the path or upload the file"
-            )
+            raise DataMissingError(f"登记表文件 {str(path)!r} 不存在；请检查路径，或重新上传该文件")
         return path.read_bytes(), source_name or path.name, path
     raise InputError(
-        f"source must be a path or a (bytes, filename) pair, got {type(source).__name__}"
+        f"source 须为文件路径或 (bytes, 文件名) 二元组，实际为 {type(source).__name__}"
     )
 
 
@@ -272,19 +270,19 @@ def _format_of(name: str, data: bytes) -> str:
     suffix = Path(name).suffix.lower()
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or suffix == ".xls":
         raise InputError(
-            f"{name} is an old Excel 97-2003 workbook (.xls), which is not read; open it in "
-            "Excel or WPS, choose 另存为 (save as) .xlsx, and import the .xlsx file"
+            f"{name} 是旧版 Excel 97-2003 工作簿（.xls），无法读取；请在 Excel 或 WPS 中打开，"
+            "选择“另存为” .xlsx 格式，再导入该 .xlsx 文件"
         )
     fmt = FORMATS.get(suffix)
     if fmt is None:
         raise InputError(
-            f"{name}: files ending in {suffix or '(no suffix)'!r} are not read; save the register "
-            "as .xlsx, .csv, .geojson, .gpkg or a zipped shapefile (.zip with .shp/.shx/.dbf/.prj)"
+            f"{name}：不能读取扩展名为 {suffix or '（无扩展名）'!r} 的文件；请将登记表另存为 .xlsx、"
+            ".csv、.geojson、.gpkg，或打包成 .zip 的 Shapefile（含 .shp/.shx/.dbf/.prj）"
         )
     if fmt == "xlsx" and not data.startswith(b"PK"):
         raise InputError(
-            f"{name} is named .xlsx but is not an Excel workbook; open it in Excel or WPS and "
-            "save it again as .xlsx (or as CSV UTF-8)"
+            f"{name} 扩展名为 .xlsx，但并不是 Excel 工作簿；请在 Excel 或 WPS 中打开，"
+            "重新另存为 .xlsx（或“CSV UTF-8”）"
         )
     return fmt
 
@@ -295,8 +293,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
             raise InputError(
-                f"{name} cannot be read as {encoding!r} ({exc}); leave encoding= empty to detect "
-                "it, or pass the file's real encoding ('utf-8' or 'gb18030')"
+                f"{name} 无法按编码 {encoding!r} 读取（{exc}）；请将 encoding= 留空以自动识别，"
+                "或填写文件的实际编码（'utf-8' 或 'gb18030'）"
             ) from None
     if data.startswith(codecs.BOM_UTF8):
         try:
@@ -309,8 +307,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise InputError(
-        f"{name} is neither UTF-8 nor GB18030/GBK text; in Excel save it as 'CSV UTF-8', "
-        "or pass encoding= with the file's encoding"
+        f"{name} 既不是 UTF-8 也不是 GB18030/GBK 编码的文本；请在 Excel 中另存为“CSV UTF-8”，"
+        "或用 encoding= 指定文件的编码"
     )
 
 
@@ -330,7 +328,7 @@ def _table_from_records(
     else the first non-empty row; title rows above it are skipped) and 1-based row numbers."""
     nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
     if not nonempty:
-        raise InputError(f"{name} has no rows; check that the right file or sheet was chosen")
+        raise InputError(f"{name} 没有数据行；请检查是否选对了文件或工作表")
     header_at = nonempty[0] if header_row is None else header_row
     for i in nonempty[:10] if header_row is None else ():
         if _header_score(records[i], extra_headers) >= 2:
@@ -379,8 +377,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str])
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(
-            f"{name} could not be opened as an .xlsx workbook ({exc}); open it in Excel or WPS "
-            "and save it again as .xlsx"
+            f"{name} 无法作为 .xlsx 工作簿打开（{exc}）；请在 Excel 或 WPS 中打开，重新另存为 .xlsx"
         ) from None
     names = book.sheetnames
     if sheet is None:
@@ -393,15 +390,15 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str])
     elif isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
             raise InputError(
-                f"{name} has {len(names)} sheet(s) ({', '.join(names)}); sheet={sheet} is out "
-                "of range (0 is the first sheet)"
+                f"{name} 共有 {len(names)} 个工作表（{'、'.join(names)}）；sheet={sheet} 超出范围，"
+                "请改为 0 到工作表数减 1 之间的序号（0 表示第一个工作表）"
             )
         chosen = names[sheet]
     elif str(sheet) in names:
         chosen = str(sheet)
     else:
         raise InputError(
-            f"{name} has no sheet {sheet!r}; its sheets are {', '.join(names)}; pass one of them"
+            f"{name} 中没有工作表 {sheet!r}；现有工作表为 {'、'.join(names)}；请指定其中之一"
         )
     records = [list(r) for r in book[chosen].iter_rows(min_row=1, values_only=True)]
     book.close()
@@ -415,8 +412,8 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "export it again as GeoJSON"
+            f"{name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）；"
+            "请重新导出为 GeoJSON"
         ) from None
     if isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
         # a plain JSON list of records: a table
@@ -430,8 +427,8 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
         features = doc.get("features") or []
     else:
         raise InputError(
-            f"{name} is JSON but not a GeoJSON FeatureCollection or a list of records; "
-            "export it again as GeoJSON"
+            f"{name} 是 JSON 文件，但既不是 GeoJSON 要素集（FeatureCollection）也不是记录列表；"
+            "请重新导出为 GeoJSON"
         )
     file_crs = CRS.from_epsg(4326)
     crs_member = doc.get("crs") if isinstance(doc, dict) else None
@@ -442,8 +439,8 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
                 file_crs = CRS.from_user_input(crs_name)
             except Exception:  # pyproj raises several types for unknown names
                 raise InputError(
-                    f"{name} declares the coordinate system {crs_name!r}, which is not known; "
-                    "remove the 'crs' member or pass crs= with an EPSG code"
+                    f"{name} 声明的坐标系 {crs_name!r} 无法识别；"
+                    "请删除文件中的 'crs' 项，或用 crs= 指定 EPSG 代码"
                 ) from None
     props = [f.get("properties") or {} if isinstance(f, dict) else {} for f in features]
     headers = list(dict.fromkeys(k for p in props for k in p))
@@ -499,8 +496,8 @@ def _read_vector(
     if fmt == "shapefile":
         if suffix == ".shp" and path is None:
             raise InputError(
-                f"{name}: a shapefile is several files; upload the .shp, .shx, .dbf, .prj and "
-                ".cpg together as one .zip"
+                f"{name}：Shapefile 由多个文件组成；请将 .shp、.shx、.dbf、.prj 和 .cpg "
+                "打包成一个 .zip 后上传"
             )
         if suffix == ".zip":
             try:
@@ -509,19 +506,19 @@ def _read_vector(
                     shps = [m for m in members if m.lower().endswith(".shp")]
                     if not shps:
                         raise InputError(
-                            f"{name} holds no .shp file ({', '.join(members[:10])}); zip the "
-                            ".shp, .shx, .dbf, .prj and .cpg of the register together"
+                            f"{name} 中没有 .shp 文件（{'、'.join(members[:10])}）；请将登记表的 "
+                            ".shp、.shx、.dbf、.prj 和 .cpg 一起打包"
                         )
                     if len(shps) > 1 and layer_name is None:
                         raise InputError(
-                            f"{name} holds several shapefiles ({', '.join(shps)}); pass sheet= "
-                            "with the one to read (its name without .shp)"
+                            f"{name} 中有多个 Shapefile（{'、'.join(shps)}）；请用 sheet= "
+                            "指定要读取的那一个（文件名，不含 .shp）"
                         )
                     picked = [m for m in shps if layer_name in (None, Path(m).stem, m)]
                     if not picked:
                         raise InputError(
-                            f"{name} holds no shapefile {layer_name!r}; it holds "
-                            f"{', '.join(shps)}; pass sheet= with one of their names"
+                            f"{name} 中没有 Shapefile {layer_name!r}；现有 "
+                            f"{'、'.join(shps)}；请用 sheet= 指定其中之一"
                         )
                     stem = picked[0][: -len(".shp")]
                     cpg = [m for m in members if m.lower() == f"{stem}.cpg".lower()]
@@ -532,7 +529,7 @@ def _read_vector(
                         used = _dbf_encoding(zf.read(dbf[0]))
                     layer_name = Path(stem).name
             except zipfile.BadZipFile:
-                raise InputError(f"{name} is not a valid .zip archive; zip it again") from None
+                raise InputError(f"{name} 不是有效的 .zip 压缩包；请重新压缩后上传") from None
         elif path is not None:
             target = path
             cpg_path = _sibling(path, ".cpg")
@@ -545,8 +542,8 @@ def _read_vector(
         layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
         if layer_name is None and len(layers) > 1:
             raise InputError(
-                f"{name} holds several layers ({', '.join(str(n) for n, _ in layers)}); "
-                "pass sheet= with the one to read"
+                f"{name} 中有多个图层（{'、'.join(str(n) for n, _ in layers)}）；"
+                "请用 sheet= 指定要读取的图层"
             )
         if layer_name is None and len(layers) == 1:
             layer_name = str(layers[0][0])
@@ -555,9 +552,9 @@ def _read_vector(
     try:
         gdf = pyogrio.read_dataframe(target, layer=layer_name, encoding=used)
     except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"{name} could not be read ({exc}); export the register again") from None
+        raise InputError(f"{name} 无法读取（{exc}）；请重新导出登记表") from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputError(f"{name}: {exc}; pass sheet= with an existing layer name") from None
+        raise InputError(f"{name}：{exc}；请用 sheet= 指定已有的图层名") from None
     frame = pd.DataFrame(
         {c: [_text(v) for v in gdf[c]] for c in gdf.columns if c != gdf.geometry.name},
         index=pd.RangeIndex(len(gdf)),
@@ -589,12 +586,12 @@ def _detect_columns(
             fld = "kind" if key == "type" else key
             if fld not in COLUMN_ALIASES:
                 raise InputError(
-                    f"columns= has unknown key {key!r}; use one of {', '.join(COLUMN_ALIASES)}"
+                    f"columns= 中的键 {key!r} 无法识别；请改用 {'、'.join(COLUMN_ALIASES)} 之一"
                 )
             if header not in headers:
                 raise InputError(
-                    f"columns={{{key!r}: {header!r}}}: {name} has no column {header!r}; its "
-                    f"columns are {', '.join(headers)}"
+                    f"columns={{{key!r}: {header!r}}}：{name} 中没有列 {header!r}；"
+                    f"请改用现有列之一：{'、'.join(headers)}"
                 )
             found[fld] = header
     claimed = set(found.values())
@@ -632,7 +629,7 @@ def _crs_from_headers(cols: Mapping[str, str]) -> tuple[str | None, str]:
         n = _norm_header(header)
         for crs_name, pattern in _CRS_HINTS:
             if pattern.search(n):
-                return crs_name, f"column {header!r} names the coordinate system"
+                return crs_name, f"列名 {header!r} 写明了坐标系"
     return None, ""
 
 
@@ -700,17 +697,15 @@ def _drop_duplicates(work: _Work, raw: _Raw, names: np.ndarray) -> None:
             i,
             work.cols["name"],
             str(names[i]),
-            f"exact duplicate of row {int(work.rows[first_of[k]])}",
-            "delete the repeated row",
+            f"与第 {int(work.rows[first_of[k]])} 行完全重复，已跳过",
+            "删除重复的行",
             "warning",
         )
 
 
 def _check_names(work: _Work, names: np.ndarray) -> None:
     for i in np.flatnonzero(~work.dropped & (names == "")).tolist():
-        work.note(
-            i, work.cols["name"], "", "the facility name is empty", "fill in 名称", "rejected"
-        )
+        work.note(i, work.cols["name"], "", "机构名称为空", "补填名称后重新导入", "rejected")
 
 
 def _assign_layers(work: _Work, kinds: np.ndarray, fixed_layer: str | None) -> np.ndarray:
@@ -728,11 +723,11 @@ def _assign_layers(work: _Work, kinds: np.ndarray, fixed_layer: str | None) -> n
             layers[i] = found
             continue
         if hits:
-            reason = f"类型 {kind!r} fits several layers ({', '.join(hits)})"
+            reason = f"类型 {kind!r} 可对应多种设施（{'、'.join(LAYERS[h] for h in hits)}）"
         elif kind:
-            reason = f"类型 {kind!r} names no facility layer"
+            reason = f"类型 {kind!r} 不属于任何一种设施"
         else:
-            reason = "the layer cannot be told from 类型 or the file name"
+            reason = "无法从类型列或文件名判断设施类型"
         work.note(i, work.cols.get("kind", "类型"), kind, reason, LAYER_FIX, "rejected")
     return layers
 
@@ -753,8 +748,8 @@ def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
                     i,
                     "geometry",
                     g.geom_type,
-                    f"the geometry is a {g.geom_type}, not a point; a point inside it is used",
-                    "store facilities as points",
+                    f"几何类型为 {g.geom_type}，不是点；已改用其内部的一个点",
+                    "将设施存为点要素",
                     "warning",
                 )
                 g = g.representative_point()
@@ -768,16 +763,16 @@ def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
         return _XY(x, y, x_text, y_text, f"{cols['lon']}/{cols['lat']}", "columns")
     if "township" not in cols and "code" not in cols:
         raise InputError(
-            f"{work.file_name} has neither coordinate columns (经度/纬度) nor a township column "
-            f"(所属乡镇 or 行政区划代码); columns are {', '.join(map(str, raw.frame.columns))}; "
-            "add one, or pass columns={'lon': ..., 'lat': ...}"
+            f"{work.file_name} 既没有坐标列（经度/纬度），也没有乡镇列（所属乡镇或行政区划代码）；"
+            f"现有列为 {'、'.join(map(str, raw.frame.columns))}；请补上其中一种，"
+            "或用 columns={'lon': ..., 'lat': ...} 指定坐标列"
         )
     work.note(
         -1,
         "经度/纬度",
         "",
-        "the file has no coordinates; facilities are assigned to townships by name only",
-        "add 经度 and 纬度 columns to measure walking reach",
+        "文件中没有坐标，设施仅按名称归入所属乡镇（街道）",
+        "补充经度、纬度两列，以便测算步行可达范围",
         "warning",
     )
     empty = np.full(n, "", dtype=object)
@@ -793,28 +788,28 @@ def _resolve_crs(
     file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
     if xy.origin == "geometry" and file_crs_name is not None:
         if crs_arg == "auto":
-            return file_crs_name, "the file's own coordinate system", x, y
+            return file_crs_name, "采用文件自带的坐标系", x, y
         if crs_arg in ("gcj02", "bd09") and not is_geographic_crs(file_crs_name):
             # a projected file whose content is GCJ-02/BD-09: bring it to degrees first
             tr = Transformer.from_crs(raw.file_crs, 4326, always_xy=True)
             x, y = (np.asarray(a, dtype=np.float64) for a in tr.transform(x, y))
-        return crs_arg, f"crs={crs!r} given (the file says {file_crs_name})", x, y
+        return crs_arg, f"已指定 crs={crs!r}（文件声明为 {file_crs_name}）", x, y
     if crs_arg != "auto":
-        return crs_arg, f"crs={crs!r} given", x, y
+        return crs_arg, f"已指定 crs={crs!r}", x, y
     if not ok.any():
-        return None, "no coordinates", x, y
+        return None, "没有坐标", x, y
     hinted, reason = _crs_from_headers(work.cols)
     if hinted is not None:
         return hinted, reason, x, y
     try:
         guessed = guess_xy_crs(x[ok], y[ok])
     except InputError as exc:
-        raise InputError(f"{work.file_name}: {exc}") from None
-    reason = "guessed from the values"
+        raise InputError(f"{work.file_name}：{exc}") from None
+    reason = "根据坐标数值推断"
     if guessed == "wgs84":
         reason += (
-            " (degrees: WGS84, GCJ-02 and BD-09 look alike; pass crs='gcj02' for "
-            "高德/腾讯 or crs='bd09' for 百度 coordinates)"
+            "（经纬度：WGS84、GCJ-02 与 BD-09 数值相近，无法区分；高德/腾讯坐标请指定 "
+            "crs='gcj02'，百度坐标请指定 crs='bd09'）"
         )
     return guessed, reason, x, y
 
@@ -844,20 +839,20 @@ def _to_wgs84(
             i,
             xy.column,
             shown(i),
-            "longitude and latitude are swapped",
-            "swap the two values in the file (经度 comes first and is 73–136 in China)",
+            "经纬度填反，已自动交换",
+            "核对经纬度列：经度在前，国内经度约为 73–136",
             "repaired",
         )
     x, y = np.where(swapped, y, x), np.where(swapped, x, y)
     lon[ok], lat[ok] = points_to_wgs84(x[ok], y[ok], crs=crs_used)
     china = in_china(lon, lat)
     fix = (
-        "check the coordinates (经度 about 73–136, 纬度 about 3–54)"
+        "核对坐标（国内经度约为 73–136，纬度约为 3–54）"
         if is_geographic_crs(crs_used)
-        else f"check the coordinates or pass the right crs= (used {crs_used})"
+        else f"核对坐标，或用 crs= 指定正确的坐标系（本次按 {crs_used} 换算）"
     )
     for i in np.flatnonzero(ok & ~china).tolist():
-        reason = f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is outside China"
+        reason = f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于中国境外"
         work.note(i, xy.column, shown(i), reason, fix, "rejected")
     ok &= china
     if region is not None and ok.any():
@@ -868,13 +863,13 @@ def _to_wgs84(
         dist = np.atleast_1d(shapely.distance(shapely.points(px, py), region_m))
         for i, d in zip(np.flatnonzero(ok).tolist(), dist.tolist(), strict=True):
             if d > REGION_TOLERANCE_M:
-                reason = f"the point ({lon[i]:.6f}, {lat[i]:.6f}) is {d:,.0f} m outside the county"
+                reason = f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于区县边界外 {d:,.0f} 米"
                 work.note(
                     i,
                     xy.column,
                     shown(i),
                     reason,
-                    "check the coordinates or the county",
+                    "核对坐标或所属区县",
                     "rejected",
                 )
     return lon, lat
@@ -895,23 +890,23 @@ def _check_missing_xy(work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarra
             if t and not np.isfinite(v)
         ]
         if not xy.x_text[i] and not xy.y_text[i]:
-            reason, column, value = "no coordinates", xy.column, ""
+            reason, column, value = "缺少坐标", xy.column, ""
         elif bad:
             column = "/".join(h for h, _ in bad)
             value = ", ".join(t for _, t in bad)
-            reason = f"coordinate {value!r} is not a number"
+            reason = f"坐标 {value!r} 不是数字"
         elif np.isfinite(xy.x[i]) and np.isfinite(xy.y[i]):
             continue  # numbers that map nowhere: already rejected as outside China
         else:
             column, value = xy.column, f"{xy.x_text[i]}, {xy.y_text[i]}"
-            reason = "incomplete coordinates"
+            reason = "坐标不完整"
         if has_town[i]:
             work.note(
                 i,
                 column,
                 value,
-                f"{reason}; the facility is counted in its township by name only",
-                "fill in 经度 and 纬度 (decimal degrees, e.g. 114.305) to measure walking reach",
+                f"{reason}；该设施仅按名称计入所属乡镇（街道）",
+                "补填经度和纬度（十进制度，如 114.305），以便测算步行可达范围",
                 "warning",
             )
         else:
@@ -919,8 +914,8 @@ def _check_missing_xy(work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarra
                 i,
                 column,
                 value,
-                f"{reason} and no township",
-                "fill in decimal degrees such as 114.305 / 30.593, or 所属乡镇",
+                f"{reason}，且未填所属乡镇",
+                "补填十进制度坐标（如 114.305 / 30.593），或补填所属乡镇",
                 "rejected",
             )
 
@@ -948,7 +943,7 @@ def _match_declared(
         else pd.Series(True, index=official.index)
     )
     county_names = official.loc[in_county, "name"].astype(str).tolist()
-    where = f" of county {county_code}" if county_code else ""
+    where = f"区县 {county_code} 的" if county_code else ""
     for pos, i in enumerate(idx):
         row = matched.iloc[pos]
         if row["match"] not in ("none", "ambiguous"):
@@ -956,15 +951,15 @@ def _match_declared(
             continue
         column = work.cols.get("township", "所属乡镇") if towns[i] else work.cols["code"]
         if row["match"] == "ambiguous":
-            reason = f"township {declared[i]!r} fits several units: {row['candidates']}"
-            fix = "pass county_code= or write the 9-digit 区划代码"
+            reason = f"乡镇（街道）{declared[i]!r} 可对应多个单位：{row['candidates']}"
+            fix = "用 county_code= 指定区县，或改填 9 位区划代码"
         else:
-            reason = f"township {declared[i]!r} is not in the official list{where}"
+            reason = f"乡镇（街道）{declared[i]!r} 不在{where}官方乡镇名录中"
             close = difflib.get_close_matches(str(declared[i]), county_names, n=3)
             fix = (
-                f"write the official name (closest: {'、'.join(close)})"
+                f"改为官方名称（最接近的是：{'、'.join(close)}）"
                 if close
-                else "write the official township name or its 9-digit 区划代码"
+                else "改为官方乡镇（街道）名称或 9 位区划代码"
             )
         work.note(i, column, str(declared[i]), reason, fix, "warning")
     return township_codes
@@ -1043,7 +1038,7 @@ def read_register(
     crs_arg = "auto" if str(crs).strip().lower() == "auto" else normalize_crs(crs)
     if region is not None and not isinstance(region, shapely.Geometry):
         raise InputError(
-            f"region must be a shapely (Multi)Polygon in WGS84, got {type(region).__name__}"
+            f"region 须为 WGS84 经纬度下的 shapely (Multi)Polygon，实际为 {type(region).__name__}"
         )
     extra = {_norm_header(h) for h in (columns or {}).values()}
 
@@ -1061,8 +1056,8 @@ def read_register(
     cols = _detect_columns(headers, columns, file_name)
     if "name" not in cols:
         raise InputError(
-            f"{file_name} has no facility name column (columns: {', '.join(headers)}); name it "
-            "名称 or pass columns={'name': '<header>'}"
+            f"{file_name} 没有机构名称列（现有列：{'、'.join(headers)}）；请将该列表头改为“名称”，"
+            "或用 columns={'name': '<表头>'} 指定"
         )
     n = len(frame)
 

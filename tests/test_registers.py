@@ -134,8 +134,8 @@ def test_abc_longitude_rejected_other_rows_import(tmp_path: Path):
     assert len(result.facilities) == 3
     rep = _report_row(result, 5)
     assert rep[["column", "value", "action"]].values.tolist() == [["经度", "abc", "rejected"]]
-    assert "not a number" in rep["reason"].iloc[0]
-    assert rep["fix"].iloc[0]
+    assert rep["reason"].iloc[0] == "坐标 'abc' 不是数字，且未填所属乡镇"
+    assert "所属乡镇" in rep["fix"].iloc[0]
 
 
 def test_missing_coordinates_with_township_is_a_warning(tmp_path: Path):
@@ -144,7 +144,9 @@ def test_missing_coordinates_with_township_is_a_warning(tmp_path: Path):
     assert len(result.facilities) == 4
     last = result.facilities.iloc[-1]
     assert last["name"] == "无坐标养老院" and last.geometry is None
-    assert _report_row(result, 5)["action"].tolist() == ["warning"]
+    rep = _report_row(result, 5)
+    assert rep["action"].tolist() == ["warning"]
+    assert rep["reason"].iloc[0] == "缺少坐标；该设施仅按名称计入所属乡镇（街道）"
 
 
 def test_name_only_register_without_coordinates(tmp_path: Path):
@@ -154,7 +156,7 @@ def test_name_only_register_without_coordinates(tmp_path: Path):
     assert result.facilities.geometry.isna().all()
     assert result.facilities["township_code"].tolist() == ["420103001", "420103007"]
     assert result.report["action"].tolist() == ["warning"]
-    assert "by name only" in result.report["reason"].iloc[0]
+    assert "仅按名称归入所属乡镇" in result.report["reason"].iloc[0]
     assert result.source["crs"] is None
 
 
@@ -168,6 +170,8 @@ def test_swapped_row_is_repaired(tmp_path: Path):
     rep = _report_row(result, 3)
     assert rep["action"].tolist() == ["repaired"]
     assert rep["value"].iloc[0] == f"{PTS[1][1]}, {PTS[1][0]}"
+    assert rep["reason"].iloc[0] == "经纬度填反，已自动交换"
+    assert "经度在前" in rep["fix"].iloc[0]
     assert result.source["rows_repaired"] == 1
 
 
@@ -180,8 +184,9 @@ def test_row_outside_region_is_rejected_with_row_and_value(tmp_path: Path):
     rep = _report_row(result, 5)
     assert rep["action"].tolist() == ["rejected"]
     assert rep["value"].iloc[0] == "114.2600, 30.6600"
-    assert rep["fix"].iloc[0] == "check the coordinates or the county"
-    distance_m = float(rep["reason"].str.extract(r"is ([\d,]+) m")[0].iloc[0].replace(",", ""))
+    assert rep["fix"].iloc[0] == "核对坐标或所属区县"
+    assert rep["reason"].iloc[0].startswith("点位 (114.260000, 30.660000) 位于区县边界外 ")
+    distance_m = float(rep["reason"].str.extract(r"边界外 ([\d,]+) 米")[0].iloc[0].replace(",", ""))
     assert 1000 < distance_m < 1200  # 0.01° of latitude is ~1.1 km
 
 
@@ -190,7 +195,8 @@ def test_outside_china_rejected(tmp_path: Path):
     result = read_register(("\n".join([HEADER, *rows]).encode(), "r.csv"))
     assert len(result.facilities) == 3
     rep = _report_row(result, 5)
-    assert rep["action"].tolist() == ["rejected"] and "outside China" in rep["reason"].iloc[0]
+    assert rep["action"].tolist() == ["rejected"]
+    assert rep["reason"].iloc[0] == "点位 (2.350000, 48.850000) 位于中国境外"
 
 
 def test_unknown_township_is_a_warning_and_keeps_the_row(tmp_path: Path):
@@ -207,13 +213,14 @@ def test_unknown_township_is_a_warning_and_keeps_the_row(tmp_path: Path):
         ["所属乡镇", "万松园街道", "warning"]
     ]
     assert "万松街道" in rep["fix"].iloc[0]  # the closest official name is suggested
+    assert rep["reason"].iloc[0] == "乡镇（街道）'万松园街道' 不在区县 420103 的官方乡镇名录中"
 
 
 def test_columns_override(tmp_path: Path):
     text = "站点,X坐标,Y坐标,类别说明\n" + "\n".join(
         f"点{i},{x},{y},骨灰堂" for i, (x, y) in enumerate(PTS)
     )
-    with pytest.raises(InputError, match="no facility name column"):
+    with pytest.raises(InputError, match=r"r\.csv 没有机构名称列.*站点.*columns=\{'name'"):
         read_register((text.encode(), "r.csv"))
     result = read_register(
         (text.encode(), "r.csv"),
@@ -222,9 +229,9 @@ def test_columns_override(tmp_path: Path):
     assert result.facilities["layer"].unique().tolist() == ["cremains"]
     x, _ = _positions(result)
     np.testing.assert_allclose(x, [p[0] for p in PTS])
-    with pytest.raises(InputError, match="has no column 'Z'"):
+    with pytest.raises(InputError, match=r"r\.csv 中没有列 'Z'.*现有列"):
         read_register((text.encode(), "r.csv"), columns={"name": "Z"})
-    with pytest.raises(InputError, match="unknown key 'height'"):
+    with pytest.raises(InputError, match=r"键 'height' 无法识别"):
         read_register((text.encode(), "r.csv"), columns={"height": "站点"})
 
 
@@ -337,7 +344,7 @@ def test_zipped_shapefile_upload_and_bare_shp_upload(tmp_path: Path):
     result = read_register((buf.getvalue(), "upload.zip"))
     assert result.facilities["name"].tolist() == ["民族街颐养中心", "新华社工站"]
     assert result.facilities["source_file"].unique().tolist() == ["upload.zip"]
-    with pytest.raises(InputError, match=r"as one \.zip"):
+    with pytest.raises(InputError, match=r"facilities\.shp.*打包成一个 \.zip"):
         read_register((path.read_bytes(), "facilities.shp"))
 
 
@@ -357,10 +364,10 @@ def test_geopackage(tmp_path: Path):
 def test_xls_rejected_with_save_as_message(tmp_path: Path):
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
-    with pytest.raises(InputError, match=r"old\.xls.*save as\) \.xlsx"):
+    with pytest.raises(InputError, match=r"old\.xls.*另存为.*\.xlsx"):
         read_register(path)
     # the same bytes renamed .xlsx are recognised too
-    with pytest.raises(InputError, match=r"97-2003"):
+    with pytest.raises(InputError, match=r"renamed\.xlsx.*97-2003.*另存为"):
         read_register((path.read_bytes(), "renamed.xlsx"))
 
 
@@ -374,9 +381,12 @@ def test_layer_unknown_rejected_and_duplicates_dropped(tmp_path: Path):
     result = read_register(("\n".join([HEADER, *rows]).encode(), "list.csv"))
     assert len(result.facilities) == 3
     rep = result.report.set_index("row")
-    assert rep.loc[5, "action"] == "warning" and "row 2" in rep.loc[5, "reason"]
-    assert rep.loc[6, "action"] == "rejected" and rep.loc[6, "fix"] == "add 类型 or pass --layer"
+    assert rep.loc[5, "action"] == "warning" and "第 2 行" in rep.loc[5, "reason"]
+    assert rep.loc[6, "action"] == "rejected"
+    assert rep.loc[6, "reason"] == "类型 '办公楼' 不属于任何一种设施"
+    assert rep.loc[6, "fix"] == "补填类型列，或导入时指定设施类型（命令行用 --layer）"
     assert rep.loc[7, "action"] == "rejected" and rep.loc[7, "column"] == "名称"
+    assert rep.loc[7, ["reason", "fix"]].tolist() == ["机构名称为空", "补填名称后重新导入"]
     assert result.source["duplicates_dropped"] == 1
     assert result.source["rows_rejected"] == 2
     # with the layer given, the unknown-类型 row imports
@@ -385,15 +395,15 @@ def test_layer_unknown_rejected_and_duplicates_dropped(tmp_path: Path):
 
 
 def test_whole_file_errors(tmp_path: Path):
-    with pytest.raises(DataMissingError, match="does not exist"):
+    with pytest.raises(DataMissingError, match=r"nope\.csv.*不存在；请检查路径"):
         read_register(tmp_path / "nope.csv")
-    with pytest.raises(InputError, match=r"'\.docx' are not read"):
+    with pytest.raises(InputError, match=r"a\.docx.*扩展名为 '\.docx' 的文件.*另存为 \.xlsx"):
         read_register((b"x", "a.docx"))
-    with pytest.raises(InputError, match="not a facility layer"):
+    with pytest.raises(InputError, match=r"layer='hospital' 不是设施类型；请改用.*elderly_care"):
         read_register(("名称,经度,纬度\na,114,30\n".encode(), "a.csv"), layer="hospital")
-    with pytest.raises(InputError, match="neither coordinate columns"):
+    with pytest.raises(InputError, match=r"a\.csv 既没有坐标列.*名称、备注.*columns="):
         read_register(("名称,备注\na,b\n".encode(), "a.csv"))
-    with pytest.raises(InputError, match="EPSG:4547"):
+    with pytest.raises(InputError, match=r"养老\.csv：.*EPSG:4547"):
         read_register(("名称,X,Y\na,500000,3390000\n".encode(), "养老.csv"))
 
 
@@ -425,4 +435,4 @@ def test_bundle_osm_pois_of_wuhan(bundle: Path):
     assert fac.geometry.within(shapely.box(113.9, 30.3, 114.6, 30.9)).all()
     rejected = result.report[result.report["action"] == "rejected"]
     assert len(rejected) == len(features) - len(named)
-    assert (rejected["reason"] == "the facility name is empty").all()
+    assert (rejected["reason"] == "机构名称为空").all()
