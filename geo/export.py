@@ -407,6 +407,21 @@ def _inline_css(css: str) -> str:
     return _CSS_URL.sub(data_uri, css).replace("</style", "<\\/style")
 
 
+def vendored_data_url(url: str) -> str | None:
+    """A ``data:`` URL holding the vendored file that replaces ``url`` (None if not vendored).
+
+    For pages that load assets by URL (e.g. ``streamlit_folium``'s ``default_js``/``default_css``
+    links), so they work without a CDN; images referenced by the CSS are inlined too.
+    """
+    if url not in VENDORED:
+        return None
+    text = _vendored_text(url)
+    if VENDORED[url].endswith(".css"):
+        css = _inline_css(text)  # the same image inlining as in saved maps
+        return "data:text/css;base64," + base64.b64encode(css.encode("utf-8")).decode("ascii")
+    return "data:text/javascript;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
 def html_self_contained(html: str) -> str:
     """Replace the vendored Leaflet links of a rendered map with the files' inlined text.
 

@@ -9,11 +9,9 @@ Nothing happens at import: Streamlit's cache decorators only wrap the functions.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import os
-import re
 import tempfile
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -625,26 +623,6 @@ def coverage_folium_map(
 
 
 @functools.lru_cache(maxsize=4)
-def _vendored_data_url(url: str) -> str | None:
-    """A ``data:`` URL holding the vendored file that replaces ``url`` (None if not vendored)."""
-    from geo._vendor import VENDORED, leaflet_dir
-
-    if url not in VENDORED:
-        return None
-    path = leaflet_dir() / VENDORED[url]
-    if path.suffix == ".css":
-
-        def image(match: re.Match[str]) -> str:
-            img = leaflet_dir() / match.group(2)
-            if not img.is_file():
-                return match.group(0)
-            return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})"
-
-        css = re.sub(r"url\((['\"]?)(images/[^)'\"]+)\1\)", image, path.read_text("utf-8"))
-        return "data:text/css;base64," + base64.b64encode(css.encode("utf-8")).decode()
-    return "data:text/javascript;base64," + base64.b64encode(path.read_bytes()).decode()
-
-
 def _use_vendored_leaflet(fmap: folium.Map) -> None:
     """Point a map's Leaflet script and stylesheet links at the vendored files, in place.
 
@@ -652,9 +630,11 @@ def _use_vendored_leaflet(fmap: folium.Map) -> None:
     ``data:`` URLs of ``geo/_vendor`` they load without a CDN (offline, or where jsdelivr is
     blocked). Links that are not vendored are kept. Only for maps built here.
     """
+    from geo.export import vendored_data_url
+
     for attr in ("default_js", "default_css"):
         links = getattr(fmap, attr, None) or []
-        setattr(fmap, attr, [(name, _vendored_data_url(url) or url) for name, url in links])
+        setattr(fmap, attr, [(name, vendored_data_url(url) or url) for name, url in links])
 
 
 def save_to_workspace(

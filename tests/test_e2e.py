@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 SCREENSHOTS_ENV = "SERVICECIRCLE_SCREENSHOTS"
 XSS_NAME = "<script>alert(1)</script>"
-WAIT_S = 120
+WAIT_S = 120  # generous: CI shares 2 cores; waits end as soon as the page is ready
 
 
 def _require_browser() -> None:

@@ -209,3 +209,17 @@ def test_polygons_become_wgs84_geojson(tmp_path: Path):
     data = json.loads(write_geojson(tmp_path / "p.geojson", square).read_text("utf-8"))
     assert data["features"][0]["geometry"]["type"] == "Polygon"
     assert data["features"][0]["properties"] == {"code": "1", "approximate": True}
+
+
+def test_vendored_data_url_carries_leaflet_and_its_images():
+    import base64
+
+    from geo._vendor import LEAFLET_CSS_URL, LEAFLET_JS_URL, leaflet_dir
+    from geo.export import vendored_data_url
+
+    js = vendored_data_url(LEAFLET_JS_URL)
+    assert js.startswith("data:text/javascript;base64,")
+    assert base64.b64decode(js.split(",", 1)[1]) == (leaflet_dir() / "leaflet.js").read_bytes()
+    css = base64.b64decode(vendored_data_url(LEAFLET_CSS_URL).split(",", 1)[1]).decode()
+    assert "url(images/" not in css and "data:image/png;base64," in css
+    assert vendored_data_url("https://example.org/other.js") is None
