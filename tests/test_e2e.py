@@ -76,11 +76,18 @@ def _by():
 
 
 def _wait(driver, condition, what: str, timeout_s: float = WAIT_S):
-    from selenium.common.exceptions import TimeoutException
+    """Poll ``condition`` until truthy. Streamlit re-renders elements while a script runs, so a
+    condition that finds and uses an element may meet a stale one: that is retried too."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     try:
-        return WebDriverWait(driver, timeout_s, poll_frequency=0.25).until(condition)
+        return WebDriverWait(
+            driver,
+            timeout_s,
+            poll_frequency=0.25,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(condition)
     except TimeoutException:
         body = driver.find_element(_by().TAG_NAME, "body").text[-1500:]
         raise AssertionError(f"timed out waiting for {what}; page ends with:\n{body}") from None
@@ -100,50 +107,67 @@ def _idle(driver) -> None:
 
 
 def _choose(driver, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``."""
+    """Pick ``option`` in the selectbox labelled ``label`` (elements found afresh each poll)."""
     By = _by()
-    box = _wait(
-        driver,
-        lambda d: next(
+
+    def box(d):
+        return next(
             (
                 b
                 for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSelectbox"]')
                 if label in b.text
             ),
             None,
-        ),
-        f"selectbox {label}",
-    )
-    box.find_element(By.CSS_SELECTOR, 'button[aria-haspopup="listbox"]').click()
-    item = _wait(
-        driver,
-        lambda d: next(
+        )
+
+    def open_list(d):
+        b = box(d)
+        if b is None:
+            return False
+        b.find_element(By.CSS_SELECTOR, 'button[aria-haspopup="listbox"]').click()
+        return True
+
+    def pick(d):
+        item = next(
             (o for o in d.find_elements(By.CSS_SELECTOR, '[role="option"]') if o.text == option),
             None,
+        )
+        if item is None:
+            return False
+        item.click()
+        return True
+
+    _wait(driver, open_list, f"selectbox {label}")
+    _wait(driver, pick, f"option {option} of {label}")
+    _wait(
+        driver,
+        lambda d: (
+            box(d).find_element(By.CSS_SELECTOR, 'input[role="combobox"]').get_attribute("value")
+            == option
         ),
-        f"option {option} of {label}",
+        f"{label} showing {option}",
     )
-    item.click()
-    combo = box.find_element(By.CSS_SELECTOR, 'input[role="combobox"]')
-    _wait(driver, lambda d: combo.get_attribute("value") == option, f"{label} showing {option}")
 
 
 def _radio(driver, option: str) -> None:
     By = _by()
-    label = _wait(
-        driver,
-        lambda d: next(
+
+    def pick(d):  # find and click together: a re-render between the two is retried
+        label = next(
             (
                 lab
                 for lab in d.find_elements(By.CSS_SELECTOR, '[data-testid="stRadioOption"]')
                 if lab.text == option
             ),
             None,
-        ),
-        f"radio option {option}",
-    )
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", label)
-    label.click()
+        )
+        if label is None:
+            return False
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", label)
+        label.click()
+        return True
+
+    _wait(driver, pick, f"radio option {option}")
 
 
 def _enter_map_frame(driver, *, min_paths: int, what: str):
@@ -276,15 +300,18 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
         assert [r[0] for r in clicked] == ["点选1"]
         lon, lat = float(clicked[0][1]), float(clicked[0][2])
         assert 114.2 < lon < 114.4 and 30.55 < lat < 30.7, clicked  # inside 江岸区's map
-        run_button = _wait(
-            browser,
-            lambda d: next(
+
+        def click_run(d):  # find and click in one step: a re-render between them is retried
+            button = next(
                 (b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "测算"), None
-            ),
-            "the what-if button",
-        )
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", run_button)
-        run_button.click()
+            )
+            if button is None:
+                return False
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+            button.click()
+            return True
+
+        _wait(browser, click_run, "the what-if button")
         rows = _wait(browser, lambda d: _table_rows(d, "可达（后）"), "the scenario comparison")
         assert rows[0][:4] == ["方案测算1", "方案测算", "1", "0"], rows
         assert float(rows[0][5].rstrip("%")) >= float(rows[0][4].rstrip("%"))
@@ -293,12 +320,15 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
         # upload a register: parsed, validated, counted (2 of 江岸区's 17 units)
         _radio(browser, "覆盖率")
         _radio(browser, "上传登记表")
-        upload = _wait(
-            browser,
-            lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, 'input[type="file"]')), None),
-            "the file input",
-        )
-        upload.send_keys(str(register))
+
+        def send_file(d):
+            field = next(iter(d.find_elements(By.CSS_SELECTOR, 'input[type="file"]')), None)
+            if field is None:
+                return False
+            field.send_keys(str(register))
+            return True
+
+        _wait(browser, send_file, "the file input")
         _wait(
             browser,
             lambda d: any(
@@ -329,8 +359,10 @@ def test_exported_html_map_is_clean_and_escapes_names(bundle, browser, tmp_path)
     from servicecircle.outputs import write_coverage_outputs
 
     By = _by()
+    from servicecircle.demo import demo_seat_points
+
     register = _register_csv(tmp_path / "测试_养老服务中心.csv")
-    region = workflows.load_region("420102")
+    region = workflows.load_region("420102", seat_points=demo_seat_points())
     imported = workflows.import_registers(
         [workflows.RegisterSpec(register, layer="elderly_care")], region
     )
@@ -384,3 +416,8 @@ def test_exported_html_map_is_clean_and_escapes_names(bundle, browser, tmp_path)
     assert not popup.find_elements(By.TAG_NAME, "script")
     _assert_no_alert(browser)
     _assert_console_clean(browser, "on the exported map")
+    browser.execute_script(
+        "var el = document.querySelector('.folium-map'); var map = window[el.id];"
+        "map.setZoom(13, {animate: false});"
+    )
+    browser.save_screenshot(str(_shots(tmp_path) / "export.png"))
