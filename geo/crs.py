@@ -264,8 +264,8 @@ def normalize_crs(crs: str | int | CRS) -> str:
         parsed = CRS.from_user_input(text)
     except CRSError:
         raise InputError(
-            f"crs={crs!r} is not a coordinate system this tool knows; pass 'wgs84', "
-            "'cgcs2000', 'gcj02' (高德/腾讯), 'bd09' (百度) or an EPSG code such as 'EPSG:4547'"
+            f"crs={crs!r} 不是可识别的坐标系；请使用 'wgs84'、'cgcs2000'、'gcj02'（高德/腾讯）、"
+            "'bd09'（百度）或 EPSG 代码，如 'EPSG:4547'"
         ) from None
     epsg = parsed.to_epsg()
     if epsg == 4326 or parsed.to_authority() == ("OGC", "CRS84"):
@@ -409,8 +409,7 @@ def guess_xy_crs(x: npt.ArrayLike, y: npt.ArrayLike) -> str:
     xs, ys = xs[ok], ys[ok]
     if xs.size == 0:
         raise InputError(
-            "no numeric coordinates to guess the coordinate system from; "
-            "check the longitude/latitude columns or pass crs= explicitly"
+            "没有可用于判断坐标系的数值坐标；请核对经纬度列，或明确指定坐标系（crs=）"
         )
     degrees = (np.abs(xs) <= 180.0) & (np.abs(ys) <= 180.0)
     if degrees.mean() > 0.5:
@@ -428,15 +427,13 @@ def guess_xy_crs(x: npt.ArrayLike, y: npt.ArrayLike) -> str:
     metres = (np.abs(xs) > 180.0) & (np.abs(ys) > 180.0)
     if metres.mean() > 0.5:
         raise InputError(
-            f"coordinates such as {sample} are metres without a zone number in front of the "
-            "easting, so the projection cannot be guessed; pass crs= with the EPSG code, e.g. "
-            "'EPSG:4547' for CGCS2000 3-degree Gauss-Kruger with central meridian 114°E "
-            "(EPSG:4534 + (meridian - 75) / 3), or 'EPSG:32650' for UTM zone 50N"
+            f"坐标 {sample} 是以米为单位的投影坐标，但横坐标前没有带号，无法判断投影；"
+            "请用 crs= 指定 EPSG 代码，例如 CGCS2000 3度带中央经线114°E 为 'EPSG:4547'"
+            "（EPSG:4534 + (中央经线 - 75) / 3），UTM 50N 为 'EPSG:32650'"
         )
     raise InputError(
-        f"coordinates such as {sample} are neither longitude/latitude degrees nor "
-        "Gauss-Kruger metres; check the coordinate columns or pass crs= explicitly "
-        "('wgs84', 'gcj02', 'bd09' or an EPSG code)"
+        f"坐标 {sample} 既不是经纬度（度），也不是高斯-克吕格投影坐标（米）；请核对坐标列，"
+        "或明确指定坐标系：'wgs84'、'gcj02'（高德/腾讯）、'bd09'（百度）或 EPSG 代码"
     )
 
 

@@ -99,7 +99,7 @@ def test_points_to_wgs84_named_systems():
     assert _dist_m(lon, lat, x, y).max() < 1.0
     x, y = gc.points_to_wgs84(*gc.wgs84_to_bd09(lon, lat), crs="百度")
     assert _dist_m(lon, lat, x, y).max() < 1.0
-    with pytest.raises(InputError, match="not a coordinate system"):
+    with pytest.raises(InputError, match="不是可识别的坐标系"):
         gc.points_to_wgs84(lon, lat, crs="mars-ish")
 
 
@@ -140,9 +140,9 @@ def test_guess_degrees_and_swapped_rows():
 
 
 def test_guess_refuses_garbage_and_empty():
-    with pytest.raises(InputError, match="no numeric coordinates"):
+    with pytest.raises(InputError, match="没有可用于判断坐标系的数值坐标"):
         gc.guess_xy_crs([np.nan], [np.nan])
-    with pytest.raises(InputError, match="neither longitude/latitude"):
+    with pytest.raises(InputError, match="既不是经纬度"):
         gc.guess_xy_crs([5000.0, 6000.0], [40.0, 50.0])
 
 
