@@ -442,29 +442,18 @@ def coverage_map(
         attribution=attribution,
     ).add_to(town_group)
 
-    if "service_areas" in extras:
-        areas = extras["service_areas"]
-        group = folium.FeatureGroup(name="15分钟步行服务范围").add_to(fmap)
-        style = {"color": SERVICE_AREA_COLOUR, "weight": 1, "fillColor": SERVICE_AREA_COLOUR,
-                 "fillOpacity": 0.18}  # fmt: skip
+    for key, name, colour, opacity in (
+        ("service_areas", "15分钟步行服务范围", SERVICE_AREA_COLOUR, 0.18),
+        ("service_areas_after", "新增选址后的15分钟步行范围", NEW_AREA_COLOUR, 0.25),
+    ):
+        if key not in extras:
+            continue
+        group = folium.FeatureGroup(name=name).add_to(fmap)
+        style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": opacity}
         _GeoJsonOverlay(
             _features(
-                _simplified(areas.geometry, simplify_tolerance_m),
-                _point_props(areas, style=style, default_label="15分钟步行服务范围"),
-                transform,
-            ),
-            attribution=attribution,
-        ).add_to(group)
-
-    if "service_areas_after" in extras:
-        areas = extras["service_areas_after"]
-        group = folium.FeatureGroup(name="新增选址后的15分钟步行范围").add_to(fmap)
-        style = {"color": NEW_AREA_COLOUR, "weight": 1, "fillColor": NEW_AREA_COLOUR,
-                 "fillOpacity": 0.25}  # fmt: skip
-        _GeoJsonOverlay(
-            _features(
-                _simplified(areas.geometry, simplify_tolerance_m),
-                _point_props(areas, style=style, default_label="新增选址15分钟步行范围"),
+                _simplified(extras[key].geometry, simplify_tolerance_m),
+                _point_props(extras[key], style=style, default_label=name),
                 transform,
             ),
             attribution=attribution,
