@@ -233,3 +233,34 @@ def test_static_png_of_a_run_without_any_geometry_still_renders():
     buffer = io.BytesIO()
     static_map_png(towns, facs, buffer, title=TITLE, dpi=50)
     assert _png_size(buffer.getvalue()) == pytest.approx((414, 414), abs=2)
+
+
+def test_before_and_after_reach_layers_are_separate_and_in_the_legend(tmp_path):
+    before = gpd.GeoDataFrame(
+        {"name": ["现有"]}, geometry=[box(114.30, 30.53, 114.31, 30.54)], crs="EPSG:4326"
+    )
+    after = gpd.GeoDataFrame(
+        {"name": ["新增"]}, geometry=[box(114.34, 30.54, 114.35, 30.55)], crs="EPSG:4326"
+    )
+    html_only_before = (
+        coverage_map(_townships(), _facilities(), title=TITLE, basemap="none", service_areas=before)
+        .get_root()
+        .render()
+    )
+    html = (
+        coverage_map(
+            _townships(),
+            _facilities(),
+            title=TITLE,
+            basemap="none",
+            service_areas=before,
+            service_areas_after=after,
+        )
+        .get_root()
+        .render()
+    )
+    name = "新增选址后的15分钟步行范围"
+    assert name not in html_only_before and _js(name) not in html_only_before
+    assert _js(name) in html  # its own entry in the layer control
+    assert "新增选址后的15分钟范围" in html  # and in the legend
+    assert "114.35" in html and "114.35" not in html_only_before.split("leaflet.js")[-1]
