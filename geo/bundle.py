@@ -52,7 +52,8 @@ def bundle_path(name: str) -> Path:
         raise KeyError(f"unknown bundle file {name!r}; known: {', '.join(BUNDLE_FILES)}")
     rel, purpose = BUNDLE_FILES[name]
     root = bundle_dir()
-    assert root is not None  # required=True never returns None
+    if root is None:  # cannot happen with required=True; keeps the type checker honest
+        raise DataMissingError(f"the reference data bundle is not available ({DATA_DIR_ENV})")
     path = root / rel
     if not path.is_file():
         raise DataMissingError(

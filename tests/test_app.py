@@ -119,8 +119,8 @@ def test_report_table_and_counts_in_chinese():
             "row": [2, 3, 5],
             "column": ["名称", "lng/lat", "街道"],
             "value": ["", "30.6, 114.3", "x"],
-            "reason": ["the facility name is empty", "swapped", "unknown township"],
-            "fix": ["fill in 名称", "none needed", "check"],
+            "reason": ["机构名称为空", "经纬度填反，已自动交换", "所属街道不在官方名单中"],
+            "fix": ["补填名称后重新导入", "核对经纬度列", "核对街道名称"],
             "action": ["rejected", "repaired", "warning"],
         }
     )
