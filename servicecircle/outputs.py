@@ -33,12 +33,49 @@ def run_sources(run) -> tuple[str, ...]:
     )
 
 
+SCOPE_LABELS = {"county": "区县", "city": "地级市", "province": "省"}
+_VALUE_LABELS = {
+    "layer": LAYERS,
+    "scope": SCOPE_LABELS,
+    "unit_level": {**LEVEL_LABELS, "reach": "15分钟服务圈"},
+    "action": {"rejected": "未导入", "repaired": "已修正后导入", "warning": "提示"},
+    "assigned_by": {"polygon": "按所在边界", "declared": "按填报乡镇", "none": "未归属"},
+    "plan_level": {"national": "国家", "province": "省", "city": "市", "district": "区县"},
+    "source": {"table": "主要指标表", "text": "正文", "box": "专栏"},
+}
+_HEADERS = {
+    "target_id": "指标编号",
+    "plan_id": "规划编号",
+    "plan_level": "规划层级",
+    "region_code": "规划地区代码",
+    "region_name": "规划地区",
+    "value_pct": "目标值(%)",
+    "source": "出处类型",
+    "primary": "是否主要口径",
+    "note": "备注",
+    "attainable": "能否达成",
+    "assigned_by": "归属依据",
+    "by_polygon": "所在边界乡镇代码",
+    "by_declared": "填报乡镇代码",
+}
+
+
+def planner_view(table: pd.DataFrame) -> pd.DataFrame:
+    """Codes turned into the words planners use (layer keys, scopes, actions, …) and the
+    remaining English headers into Chinese, for workbooks. Never mutates ``table``."""
+    out = table.copy()
+    for col, labels in _VALUE_LABELS.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, m=labels: m.get(v, v) if isinstance(v, str) else v)
+    for col in ("primary", "attainable"):
+        if col in out.columns:
+            out[col] = out[col].map({True: "是", False: "否"})
+    return out.rename(columns=_HEADERS)
+
+
 def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The comparison with layer and level labels in Chinese, rates in percent, for display."""
-    out = comparison.copy()
-    out["layer_label"] = out["layer"].map(LAYERS)
-    out["level_label"] = out["unit_level"].map(LEVEL_LABELS)
-    return out
+    """The comparison as planners read it (the CSV keeps the raw codes for machines)."""
+    return planner_view(comparison)
 
 
 def _pad(text: str, width: int, *, right: bool = False) -> str:
@@ -99,8 +136,7 @@ def write_coverage_outputs(
     if sources is None:
         sources = run_sources(run)
     paths: dict[str, Path] = {}
-    comparison = comparison_table(run.comparison)
-    sheets: dict[str, pd.DataFrame] = {"对照目标": comparison}
+    sheets: dict[str, pd.DataFrame] = {"对照目标": comparison_table(run.comparison)}
     for layer, label in LAYERS.items():
         cols = [
             "code",
@@ -129,9 +165,10 @@ def write_coverage_outputs(
         ATTRIBUTION_OSM,
     )
     paths["excel"] = out_dir / "coverage.xlsx"
+    sheets = {name: planner_view(table) for name, table in sheets.items()}
     write_excel(paths["excel"], sheets, title=title, notes=notes)
     paths["csv"] = out_dir / "coverage.csv"
-    write_csv(paths["csv"], comparison)
+    write_csv(paths["csv"], run.comparison)
     paths["townships_geojson"] = out_dir / "townships.geojson"
     write_geojson(paths["townships_geojson"], run.townships[run.townships.geometry.notna()])
     placed = run.facilities[run.facilities.geometry.notna()]
