@@ -451,8 +451,9 @@ def _reach_or_site(args: argparse.Namespace) -> int:
                 f"{r.covered_after}/{r.units} {r.status_after}"
             )
         from geo.export import write_excel, write_geojson
+        from servicecircle.outputs import planner_view
 
-        sheets = S.scenario_tables(sc)
+        sheets = {k: planner_view(v) for k, v in S.scenario_tables(sc).items()}
         paths["siting_excel"] = args.out / "siting.xlsx"
         write_excel(paths["siting_excel"], sheets, title=sc.name)
         paths["siting_geojson"] = args.out / "siting_sites.geojson"

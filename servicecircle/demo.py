@@ -113,6 +113,7 @@ def demo_siting(run, rr, streets, *, out: Path, k: int = 5):
 
     from geo.export import write_excel, write_geojson
     from servicecircle import scenarios as sc_mod
+    from servicecircle.outputs import planner_view
 
     cands = sc_mod.generate_candidates(
         run, rr, methods=("seats", "residential"), max_candidates=500
@@ -141,7 +142,7 @@ def demo_siting(run, rr, streets, *, out: Path, k: int = 5):
     sheets = {"方案对比": table}
     for name, sc in (("最优选址", exact), ("贪心选址", greedy)):
         for key, frame in sc_mod.scenario_tables(sc).items():
-            sheets[f"{name}_{key}"[:31]] = frame
+            sheets[f"{name}_{key}"[:31]] = planner_view(frame)
     paths = {"siting_excel": out / "siting.xlsx", "siting_geojson": out / "siting_sites.geojson"}
     write_excel(
         paths["siting_excel"],

@@ -245,7 +245,7 @@ def write_reach_outputs(rr, out_dir: Path) -> dict[str, Path]:
     }
     write_excel(
         paths["reach_excel"],
-        reach_sheets(rr),
+        {name: planner_view(t) for name, t in reach_sheets(rr).items()},
         title=f"{rr.minutes:g}分钟养老服务圈可达性",
         notes=(rr.demand_source, rr.weight_label, ATTRIBUTION_OSM),
     )
