@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.coverage import SUMMARY_COLUMNS as _COVERAGE_SUMMARY_COLUMNS
+from geo.plans import COLUMNS as PLAN_COLUMNS
 from servicecircle._errors import InputError
 
 __all__ = [
@@ -73,22 +74,8 @@ COMPARE_COLUMNS: tuple[str, ...] = (
     "held_to",
 )
 
-_CATALOGUE_COLUMNS = (
-    "target_id",
-    "plan_id",
-    "plan_name",
-    "region_code",
-    "region_name",
-    "indicator",
-    "layer",
-    "unit_level",
-    "year",
-    "comparator",
-    "value_pct",
-    "property",
-    "citation",
-    "primary",
-)
+#: catalogue columns the comparison needs (the catalogue's full column list is geo.plans.COLUMNS)
+_CATALOGUE_COLUMNS = tuple(c for c in PLAN_COLUMNS if c not in ("plan_level", "source", "note"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ arrays out. NaN in gives NaN out. Nothing happens at import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -158,15 +159,25 @@ def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, 
         ``(lon, lat)`` in WGS84.
     """
     gx, gy = _pair(lon, lat)
-    wx, wy = gx.copy(), gy.copy()
+    return _invert(wgs84_to_gcj02, gx, gy, gx.copy(), gy.copy())
+
+
+def _invert(
+    forward: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    tx: FloatArray,
+    ty: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Fixed-point inverse of a near-identity shift: find (x, y) with forward(x, y) = (tx, ty)."""
     for _ in range(_GCJ_MAX_ITER):
-        fx, fy = wgs84_to_gcj02(wx, wy)
-        dx, dy = fx - gx, fy - gy
-        wx, wy = wx - dx, wy - dy
+        fx, fy = forward(x, y)
+        dx, dy = fx - tx, fy - ty
+        x, y = x - dx, y - dy
         err = np.nanmax(np.abs(np.concatenate([np.ravel(dx), np.ravel(dy)])), initial=0.0)
         if err < _GCJ_TOL_DEG:
             break
-    return wx, wy
+    return x, y
 
 
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -209,14 +220,7 @@ def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
     gx, gy = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(_GCJ_MAX_ITER):
-        fx, fy = gcj02_to_bd09(gx, gy)
-        dx, dy = fx - bx, fy - by
-        gx, gy = gx - dx, gy - dy
-        err = np.nanmax(np.abs(np.concatenate([np.ravel(dx), np.ravel(dy)])), initial=0.0)
-        if err < _GCJ_TOL_DEG:
-            break
-    return gx, gy
+    return _invert(gcj02_to_bd09, bx, by, gx, gy)
 
 
 def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -408,9 +412,7 @@ def guess_xy_crs(x: npt.ArrayLike, y: npt.ArrayLike) -> str:
     ok = np.isfinite(xs) & np.isfinite(ys)
     xs, ys = xs[ok], ys[ok]
     if xs.size == 0:
-        raise InputError(
-            "没有可用于判断坐标系的数值坐标；请核对经纬度列，或明确指定坐标系（crs=）"
-        )
+        raise InputError("没有可用于判断坐标系的数值坐标；请核对经纬度列，或明确指定坐标系（crs=）")
     degrees = (np.abs(xs) <= 180.0) & (np.abs(ys) <= 180.0)
     if degrees.mean() > 0.5:
         return "wgs84"
