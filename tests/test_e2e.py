@@ -278,24 +278,35 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
             # a real mouse click on a township polygon or candidate (Leaflet passes it on to
             # the map). Chromedriver cannot aim at SVG inside a frame: aim at the frame instead.
             # the centre of the first shape that is on top there (not under the legend)
+            # of the shapes on top at their centre, the one nearest the frame's centre (the
+            # part of the frame that is surely on screen once the frame is scrolled to centre)
             target = browser.execute_script(
                 """
+                const cx = window.innerWidth / 2, cy = window.innerHeight / 2;
+                let best = null, bestD = Infinity;
                 for (const p of document.querySelectorAll('path.leaflet-interactive')) {
                     const b = p.getBoundingClientRect();
                     const x = b.left + b.width / 2, y = b.top + b.height / 2;
-                    if (document.elementFromPoint(x, y) === p) {
-                        return [x, y, window.innerWidth, window.innerHeight];
+                    const d = Math.hypot(x - cx, y - cy);
+                    if (d < bestD && document.elementFromPoint(x, y) === p) {
+                        best = [x, y, window.innerWidth, window.innerHeight]; bestD = d;
                     }
                 }
-                return null;
+                return best;
                 """
             )
             assert target is not None, "no clickable shape on the siting map"
         finally:
             browser.switch_to.default_content()
-        frame = browser.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
         dx, dy = round(target[0] - target[2] / 2), round(target[1] - target[3] / 2)
-        ActionChains(browser).move_to_element_with_offset(frame, dx, dy).click().perform()
+
+        def click_map(d):  # scroll the map frame to the middle of the window, then click
+            frame = d.find_element(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
+            ActionChains(d).move_to_element_with_offset(frame, dx, dy).click().perform()
+            return True
+
+        _wait(browser, click_map, "a click on the siting map", timeout_s=30)
         clicked = _wait(browser, lambda d: _table_rows(d, "拟建点"), "the clicked site listed")
         assert [r[0] for r in clicked] == ["点选1"]
         lon, lat = float(clicked[0][1]), float(clicked[0][2])
