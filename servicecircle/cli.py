@@ -584,19 +584,21 @@ def _app(args: argparse.Namespace) -> int:
 
     from servicecircle.settings import project_root
 
-    app = project_root() / "app.py"
+    root = project_root()
+    # run from the checkout so Streamlit reads .streamlit/config.toml (upload limit, toolbar)
     return subprocess.call(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(app),
+            str(root / "app.py"),
             "--server.port",
             str(args.port),
             "--server.headless",
             "true",
-        ]
+        ],
+        cwd=root,
     )
 
 
