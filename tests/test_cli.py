@@ -212,3 +212,11 @@ def test_app_command_serves_the_streamlit_app(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_targets_command_lists_what_a_region_inherits(capsys):
+    assert main(["targets", "--region", "360203"]) == 0
+    out = capsys.readouterr().out
+    assert "珠山区" in out and "江西省" in out and "全国" in out
+    assert "江门" not in out  # another city's plan is not inherited
+    assert "001_7b4ff369ae545bff.txt" in out  # every row cites its plan file
