@@ -796,22 +796,10 @@ def cached_candidates(
         reach = cached_reach(region_code, registers, minutes=minutes, walk_speed_m_s=walk_speed_m_s)
         parts.append(generate_candidates(run, reach, methods=("seats", "residential")))
     if candidate_file is not None:
-        from servicecircle.workflows import import_registers
+        from servicecircle.scenarios import candidates_from_file
 
-        imported = import_registers([candidate_file.spec()], cached_region(region_code))
-        pts = imported.facilities[imported.facilities.geometry.notna()]
-        if pts.empty:
-            raise InputError(
-                f"候选点文件 {candidate_file.name!r} 没有可用的坐标行；请检查名称和经纬度列"
-                "（见校验报告的同类提示）。"
-            )
-        parts.append(
-            gpd.GeoDataFrame(
-                {"name": pts["name"].astype(str).values, "source": "上传候选点"},
-                geometry=pts.geometry.values,
-                crs="EPSG:4326",
-            )
-        )
+        cands, _ = candidates_from_file(candidate_file.spec(), cached_region(region_code))
+        parts.append(cands)
     if not parts:
         raise InputError("没有候选点：请勾选“自动生成候选点”或上传候选点文件，也可以在地图上点选。")
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")

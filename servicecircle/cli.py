@@ -398,13 +398,12 @@ def _reach_or_site(args: argparse.Namespace) -> int:
         if args.candidates:
             from servicecircle.workflows import RegisterSpec
 
-            cand = workflows.import_registers(
-                [RegisterSpec(args.candidates, layer=args.layer)], region
+            cands, report = S.candidates_from_file(
+                RegisterSpec(args.candidates, layer=args.layer),
+                region,
+                source=args.candidates.name,
             )
-            _print_report(cand.report)
-            cands = cand.facilities[cand.facilities.geometry.notna()][["name", "geometry"]].assign(
-                source=args.candidates.name
-            )
+            _print_report(report)
         else:
             cands = S.generate_candidates(
                 run,

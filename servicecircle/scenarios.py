@@ -138,6 +138,29 @@ def generate_candidates(
     return out
 
 
+def candidates_from_file(spec, region, *, source: str = "上传候选点"):
+    """Candidate sites from a register-like file (same reader and validation as registers).
+
+    Returns ``(candidates, report)``: the rows with coordinates (``name, source, geometry``)
+    and the validation report; InputError when no row has usable coordinates.
+    """
+    from servicecircle.workflows import import_registers
+
+    imported = import_registers([spec], region)
+    pts = imported.facilities[imported.facilities.geometry.notna()]
+    if pts.empty:
+        name = getattr(spec.source, "name", None) or spec.source[1]
+        raise InputError(
+            f"候选点文件 {name!r} 没有可用的坐标行；请检查名称和经纬度列（见校验报告的同类提示）。"
+        )
+    cands = gpd.GeoDataFrame(
+        {"name": pts["name"].astype(str).values, "source": [source] * len(pts)},
+        geometry=pts.geometry.values,
+        crs=WGS84,
+    )
+    return cands, imported.report
+
+
 def siting_problem(
     run: CoverageRun,
     reach: ReachRun,
@@ -457,34 +480,14 @@ def _scenario(
     groups = problem.demand["township_code"].replace("", "（无乡镇边界）")
     b = share_by_group(before, w, groups, counted=problem.counted)
     a = share_by_group(after, w, groups, counted=problem.counted)
-    by_t = pd.DataFrame(
-        {
-            "code": b.index,
-            "name": [names.get(c, c) for c in b.index],
-            "points": b["points"].values,
-            "reached_before": b["points_reached"].values,
-            "reached_after": a["points_reached"].values,
-            "share_before": b["share_points"].values,
-            "share_after": a["share_points"].values,
-            "weight_share_before": b["share_weight"].values,
-            "weight_share_after": a["share_weight"].values,
-        }
-    )
+    by_t = _before_after(b, a)
+    by_t.insert(1, "name", [names.get(c, c) for c in b.index])
+    by_t = by_t.drop(columns=["weight_before", "weight_after"])
     county = problem.demand["county_code"].replace("", "（区域外）")
-    cb = share_by_group(before, w, county, counted=problem.counted)
-    ca = share_by_group(after, w, county, counted=problem.counted)
-    total = pd.DataFrame(
-        {
-            "code": cb.index,
-            "points": cb["points"].values,
-            "reached_before": cb["points_reached"].values,
-            "reached_after": ca["points_reached"].values,
-            "share_before": cb["share_points"].values,
-            "share_after": ca["share_points"].values,
-            "weight_before": cb["weight_reached"].values,
-            "weight_after": ca["weight_reached"].values,
-        }
-    )
+    total = _before_after(
+        share_by_group(before, w, county, counted=problem.counted),
+        share_by_group(after, w, county, counted=problem.counted),
+    ).drop(columns=["weight_share_before", "weight_share_after"])
     # township coverage of the layer before / after, against the same targets
     run = problem.run
     summary_after = _summary_after(problem, chosen["township_code"].tolist(), list(closed))
@@ -521,6 +524,24 @@ def _scenario(
             walk_speed_m_s=problem.reach.walk_speed_m_s,
             layer=problem.layer,
         ),
+    )
+
+
+def _before_after(b: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
+    """Side by side: :func:`analysis.scenario.share_by_group` before (``b``) and after (``a``)."""
+    return pd.DataFrame(
+        {
+            "code": b.index,
+            "points": b["points"].values,
+            "reached_before": b["points_reached"].values,
+            "reached_after": a["points_reached"].values,
+            "share_before": b["share_points"].values,
+            "share_after": a["share_points"].values,
+            "weight_share_before": b["share_weight"].values,
+            "weight_share_after": a["share_weight"].values,
+            "weight_before": b["weight_reached"].values,
+            "weight_after": a["weight_reached"].values,
+        }
     )
 
 

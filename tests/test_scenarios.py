@@ -224,3 +224,26 @@ def test_grid_candidates_lie_in_the_region_at_the_spacing(wuhan_demo):
     nearest, _ = cKDTree(xy).query(xy, k=2)
     assert np.allclose(nearest[:, 1], 1000.0, atol=1.0)  # every point's neighbour is 1 km away
     assert set(grid["source"]) == {"1000 m 网格"}
+
+
+def test_candidates_from_a_file_are_validated_like_registers(wuhan_demo, tmp_path):
+    from servicecircle.workflows import RegisterSpec
+
+    path = tmp_path / "候选点.csv"
+    pd.DataFrame(
+        {
+            "名称": ["空置校舍", "党群服务中心", ""],
+            "经度": [114.30, 114.29, 114.31],
+            "纬度": [30.62, 30.61, 30.60],
+        }
+    ).to_csv(path, index=False, encoding="gbk")
+    cands, report = S.candidates_from_file(
+        RegisterSpec(path, layer="elderly_care"), wuhan_demo["region"], source="候选点.csv"
+    )
+    assert cands["name"].tolist() == ["空置校舍", "党群服务中心"]
+    assert set(cands["source"]) == {"候选点.csv"}
+    assert report["action"].tolist() == ["rejected"] and report["row"].tolist() == [4]
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"名称": ["甲"], "所属街道": ["大智街道"]}).to_csv(bad, index=False)
+    with pytest.raises(InputError, match="没有可用的坐标行"):
+        S.candidates_from_file(RegisterSpec(bad, layer="elderly_care"), wuhan_demo["region"])
