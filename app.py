@@ -2,7 +2,7 @@
 
 Run: ``servicecircle app`` (or ``streamlit run app.py``). This file wires widgets to
 :mod:`servicecircle.workflows` and :mod:`servicecircle.app_support`; it holds no analysis.
-Errors of the project (:mod:`servicecircle._errors`) are shown as readable messages.
+Errors of the project (:mod:`geo._errors`, re-exported by app support) are shown as readable messages.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from servicecircle import app_support as sup
+from servicecircle.app_support import LAYERS, MINUTES, WALK_SPEED_M_S, WALK_SPEED_SCENARIOS_M_S
 from servicecircle.demo import DEMO_COUNTIES
-from servicecircle.layers import LAYERS
-from servicecircle.settings import MINUTES, WALK_SPEED_M_S, WALK_SPEED_SCENARIOS_M_S
 
 OTHER_REGION = "__other__"
 DEMO_SOURCE = "使用示例登记表"

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 Prefer = Literal["polygon", "declared"]
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from servicecircle._errors import InputError
-from servicecircle.layers import LAYERS
+from geo._errors import InputError
+from geo.layers import LAYERS
 
 #: unit levels summarised for each layer
 LEVELS_BY_LAYER: dict[str, tuple[str, ...]] = {

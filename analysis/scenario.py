@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
 
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 
 def reach_counts(existing: csr_matrix) -> np.ndarray:

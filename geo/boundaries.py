@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from servicecircle._errors import DataMissingError, InputError
-from servicecircle.settings import data_dir
+from geo._errors import DataMissingError, InputError
+from geo.settings import data_dir
 
 WGS84 = "EPSG:4326"
 _CODE_COLUMNS = ("code", "adcode", "gb", "区划代码", "行政区划代码", "CODE", "PAC", "XZQDM")

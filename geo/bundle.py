@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from servicecircle._errors import DataMissingError
-from servicecircle.settings import DATA_DIR_ENV, data_dir
+from geo._errors import DataMissingError
+from geo.settings import DATA_DIR_ENV, data_dir
 
 #: logical name -> (relative path, what it is used for)
 BUNDLE_FILES: Final[dict[str, tuple[str, str]]] = {

@@ -16,8 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo._errors import InputError
 from geo.bundle import bundle_path
-from servicecircle._errors import InputError
 
 WGS84 = "EPSG:4326"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from servicecircle._errors import InputError
-from servicecircle.settings import project_root
+from geo._errors import InputError
+from geo.settings import project_root
 
 KINDS = ("街道", "镇", "乡", "other")
 

@@ -13,7 +13,7 @@ from typing import Final
 
 import pandas as pd
 
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 __all__ = ["match_townships", "normalize_name"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from servicecircle._errors import DataMissingError, InputError
-from servicecircle.settings import project_root
+from geo._errors import DataMissingError, InputError
+from geo.settings import project_root
 
 __all__ = [
     "COLUMNS",

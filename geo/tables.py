@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 
 def read_table(path: Path | str) -> pd.DataFrame:

@@ -11,4 +11,5 @@ fi
 export SERVICE_DATA_DIR="${SERVICE_DATA_DIR:-}"
 "$VENV/bin/ruff" check geo analysis servicecircle tests benchmarks scripts app.py
 "$VENV/bin/mypy" geo analysis
+"$VENV/bin/lint-imports"   # the layers of docs/architecture.md (contracts in pyproject.toml)
 "$VENV/bin/python" -m pytest "$@"

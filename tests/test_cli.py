@@ -144,9 +144,9 @@ def test_register_option_typo_is_named(zhushan_register, capsys):
 
 @pytest.mark.slow
 def test_site_command_best_k_and_what_if(bundle, tmp_path, capsys):
+    from geo.settings import project_root
     from geo.workspace import Workspace
     from servicecircle.scenarios import load_scenario
-    from servicecircle.settings import project_root
 
     register = project_root() / "data" / "demo" / "养老服务中心_示例_GCJ02.xlsx"
     ws = tmp_path / "ws.duckdb"

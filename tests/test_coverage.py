@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 
 from analysis.assign import assign_facilities, disagreements
 from analysis.coverage import coverage_summary, township_counts
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 UTM = "EPSG:32650"
 X0, Y0 = 740_000.0, 3_380_000.0  # central Wuhan in UTM 50N

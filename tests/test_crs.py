@@ -7,7 +7,7 @@ import pytest
 from pyproj import Geod, Transformer
 
 from geo import crs as gc
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 GEOD = Geod(ellps="WGS84")
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from geo._errors import InputError
 from geo.demand import census_by_county, elderly_weights, read_demand, residential_points
-from servicecircle._errors import InputError
 
 
 def test_user_table_with_population_column(tmp_path):

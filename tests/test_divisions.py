@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 from geo import boundaries, divisions
-from servicecircle._errors import InputError
+from geo._errors import InputError
 
 
 def test_zhushan_has_eleven_units_and_jiangan_seventeen():

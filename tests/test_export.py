@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import Point, Polygon
 
+from geo._errors import InputError
 from geo._vendor import LEAFLET_CSS_URL, LEAFLET_JS_URL, leaflet_dir
 from geo.export import (
     CHINESE_HEADERS,
@@ -23,7 +24,6 @@ from geo.export import (
     write_excel,
     write_geojson,
 )
-from servicecircle._errors import InputError
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 

@@ -15,10 +15,10 @@ import pytest
 from shapely.geometry import Point, box
 
 from analysis.maps import CJK_FAMILIES, cjk_font, coverage_map, static_map_pdf, static_map_png
+from geo._errors import InputError
 from geo.crs import wgs84_to_gcj02
 from geo.export import save_html
-from servicecircle._errors import InputError
-from servicecircle.settings import ATTRIBUTION_OSM
+from geo.settings import ATTRIBUTION_OSM
 
 XSS = "<script>alert(1)</script>"
 TITLE = "武昌区 养老服务设施覆盖情况"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from geo._errors import InputError
 from geo.names import match_townships, normalize_name
-from servicecircle._errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 from pyproj import CRS, Geod
 from shapely import LineString, MultiLineString, Point, Polygon
 
+from geo._errors import DataMissingError, InputError
 from geo.network import (
     edges_from_graph,
     graph_from_edges,
@@ -20,7 +21,6 @@ from geo.network import (
     keep_largest_component,
     largest_component_report,
 )
-from servicecircle._errors import DataMissingError, InputError
 
 UTM50 = "EPSG:32650"
 X0, Y0 = 230_000.0, 3_380_000.0  # somewhere in Wuhan

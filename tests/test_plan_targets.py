@@ -27,9 +27,9 @@ from analysis.targets import (
     targets_for_region,
     units_needed,
 )
+from geo._errors import DataMissingError, InputError
 from geo.plans import COLUMNS, read_plan_targets
-from servicecircle._errors import DataMissingError, InputError
-from servicecircle.settings import DATA_DIR_ENV, project_root
+from geo.settings import DATA_DIR_ENV, project_root
 
 CATALOGUE = project_root() / "data" / "plan_targets.csv"
 

@@ -25,8 +25,8 @@ from analysis.reach import (
     snap_points,
     union_service_area,
 )
+from geo._errors import InputError
 from geo.network import graph_from_edges
-from servicecircle._errors import InputError
 
 UTM50 = "EPSG:32650"
 X0, Y0 = 230_000.0, 3_380_000.0

@@ -17,9 +17,9 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
+from geo._errors import DataMissingError, InputError
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.registers import REPORT_COLUMNS, RegisterImport, read_register
-from servicecircle._errors import DataMissingError, InputError
 
 GEOD = Geod(ellps="WGS84")
 

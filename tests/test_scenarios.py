@@ -11,8 +11,8 @@ from shapely.geometry import Point
 
 from analysis.coverage import coverage_summary
 from analysis.siting import brute_force_mclp, exact_mclp, greedy_mclp, swap_improve
+from geo._errors import InfeasibleError, InputError
 from servicecircle import scenarios as S
-from servicecircle._errors import InfeasibleError, InputError
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from analysis.siting import (
     sites_for_unit_target,
     swap_improve,
 )
-from servicecircle._errors import InfeasibleError, InputError
+from geo._errors import InfeasibleError, InputError
 
 # --------------------------------------------------------------------------- fixtures
 

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from geo import workspace as workspace_module
+from geo._errors import InputError, WorkspaceError
 from geo.workspace import ImportOutcome, Workspace
-from servicecircle._errors import InputError, WorkspaceError
+from geo.workspace import imports as workspace_module  # where the facility batches are written
 
 
 def _facilities(names: list[str], *, geoms: list | None = None) -> gpd.GeoDataFrame:

@@ -1,0 +1,51 @@
+"""The 15-minute walking reach over real streets, answered by compiled shortest paths.
+
+The street graph is turned once into arrays (:func:`arrays_from_graph`): a symmetric CSR
+matrix of edge lengths in metres, the edge table and an STRtree of edge geometries. Points
+(facilities, homes, candidate sites) are snapped to their nearest *edge*, not node, and keep
+their position along it, so a home in the middle of a 600 m block is not moved to a corner.
+
+Times are walking seconds = metres / ``walk_speed_m_s``; a point counts as reached within a
+budget when its time is ``<= budget`` (a 900 m walk at 1 m/s is inside 15 minutes). Points
+farther than ``max_distance_m`` from any street are reported as unsnapped and never counted.
+
+All searches run in ``scipy.sparse.csgraph.dijkstra`` (C): one multi-source pass with a
+virtual source per facility for the whole city, bounded (``limit=``) batched passes for the
+candidate-site coverage matrix, and a local search inside a Euclidean disc for one what-if site.
+
+Rooms
+-----
+* ``arrays`` – the compiled street graph.
+* ``snapping`` – points onto edges.
+* ``nearest`` – times to the nearest facility.
+* ``groups`` – shares reached per township.
+* ``areas`` – service-area polygons.
+* ``candidates`` – the coverage matrix and one what-if site.
+* ``_checks`` – the argument checks they share.
+"""
+
+from __future__ import annotations
+
+from analysis.reach.areas import buffer_areas, service_areas, union_service_area
+from analysis.reach.arrays import StreetArrays, arrays_from_graph
+from analysis.reach.candidates import PointReach, coverage_matrix, reach_from_point
+from analysis.reach.groups import reach_by_group
+from analysis.reach.nearest import NodeTimes, demand_times, nearest_facility, straight_line_minutes
+from analysis.reach.snapping import snap_points
+
+__all__ = [
+    "NodeTimes",
+    "PointReach",
+    "StreetArrays",
+    "arrays_from_graph",
+    "buffer_areas",
+    "coverage_matrix",
+    "demand_times",
+    "nearest_facility",
+    "reach_by_group",
+    "reach_from_point",
+    "service_areas",
+    "snap_points",
+    "straight_line_minutes",
+    "union_service_area",
+]

@@ -1,0 +1,29 @@
+"""Street networks in and out: edge tables, line layers, OSM XML and GraphML -> walking graphs.
+
+Every reader returns the same thing: an undirected :class:`networkx.MultiGraph` built by osmnx
+(``osmnx.convert.graph_from_gdfs``) in a projected CRS (metres), whose nodes carry ``x``/``y``
+and whose edges carry a ``geometry`` running from ``u`` to ``v`` and a ``length`` in metres
+measured on that geometry. Walking ignores one-way rules, hence undirected.
+
+Nothing here knows about facilities or plans; measures over the graph live in
+``analysis/reach/``.
+"""
+
+from __future__ import annotations
+
+from geo.network.components import (
+    edges_from_graph,
+    keep_largest_component,
+    largest_component_report,
+)
+from geo.network.edges import graph_from_edges
+from geo.network.files import graph_from_file, graph_from_polygon_online
+
+__all__ = [
+    "edges_from_graph",
+    "keep_largest_component",
+    "largest_component_report",
+    "graph_from_edges",
+    "graph_from_file",
+    "graph_from_polygon_online",
+]

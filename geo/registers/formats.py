@@ -1,0 +1,362 @@
+"""Register file formats: CSV/TXT (encoding detection), Excel, GeoJSON, Shapefile/GeoPackage, read into one raw table."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo._errors import DataMissingError, InputError
+from geo.registers.columns import COLUMN_ALIASES, _norm_header
+from geo.registers.model import _Raw, _text
+
+FORMATS: Final[dict[str, str]] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shapefile",
+    ".zip": "shapefile",
+    ".gpkg": "gpkg",
+}
+
+
+def _source_bytes(
+    source: str | Path | tuple[bytes, str], source_name: str | None
+) -> tuple[bytes, str, Path | None]:
+    if isinstance(source, tuple):
+        if len(source) != 2 or not isinstance(source[0], bytes | bytearray):
+            raise InputError(
+                "source 须为文件路径或 (bytes, 文件名) 二元组，"
+                "例如 Streamlit 上传文件的 (file.getvalue(), file.name)"
+            )
+        data, name = bytes(source[0]), str(source[1])
+        return data, source_name or Path(name).name, None
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise DataMissingError(f"登记表文件 {str(path)!r} 不存在；请检查路径，或重新上传该文件")
+        return path.read_bytes(), source_name or path.name, path
+    raise InputError(
+        f"source 须为文件路径或 (bytes, 文件名) 二元组，实际为 {type(source).__name__}"
+    )
+
+
+def _format_of(name: str, data: bytes) -> str:
+    suffix = Path(name).suffix.lower()
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or suffix == ".xls":
+        raise InputError(
+            f"{name} 是旧版 Excel 97-2003 工作簿（.xls），无法读取；请在 Excel 或 WPS 中打开，"
+            "选择“另存为” .xlsx 格式，再导入该 .xlsx 文件"
+        )
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise InputError(
+            f"{name}：不能读取扩展名为 {suffix or '（无扩展名）'!r} 的文件；请将登记表另存为 .xlsx、"
+            ".csv、.geojson、.gpkg，或打包成 .zip 的 Shapefile（含 .shp/.shx/.dbf/.prj）"
+        )
+    if fmt == "xlsx" and not data.startswith(b"PK"):
+        raise InputError(
+            f"{name} 扩展名为 .xlsx，但并不是 Excel 工作簿；请在 Excel 或 WPS 中打开，"
+            "重新另存为 .xlsx（或“CSV UTF-8”）"
+        )
+    return fmt
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(
+                f"{name} 无法按编码 {encoding!r} 读取（{exc}）；请将 encoding= 留空以自动识别，"
+                "或填写文件的实际编码（'utf-8' 或 'gb18030'）"
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        f"{name} 既不是 UTF-8 也不是 GB18030/GBK 编码的文本；请在 Excel 中另存为“CSV UTF-8”，"
+        "或用 encoding= 指定文件的编码"
+    )
+
+
+def _header_score(cells: Sequence[object], extra: set[str]) -> int:
+    known = {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
+    return sum(_norm_header(c) in known for c in cells if _text(c))
+
+
+def _table_from_records(
+    records: Sequence[Sequence[object]],
+    *,
+    name: str,
+    extra_headers: set[str],
+    header_row: int | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Header detection (the first of the first 10 non-empty rows naming >= 2 known columns,
+    else the first non-empty row; title rows above it are skipped) and 1-based row numbers."""
+    nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
+    if not nonempty:
+        raise InputError(f"{name} 没有数据行；请检查是否选对了文件或工作表")
+    header_at = nonempty[0] if header_row is None else header_row
+    for i in nonempty[:10] if header_row is None else ():
+        if _header_score(records[i], extra_headers) >= 2:
+            header_at = i
+            break
+    raw_header = [_text(c) for c in records[header_at]]
+    width = max(
+        [len(raw_header)]
+        + [max((j + 1 for j, c in enumerate(records[i]) if _text(c)), default=0) for i in nonempty]
+    )
+    headers: list[str] = []
+    for j in range(width):
+        h = raw_header[j] if j < len(raw_header) and raw_header[j] else f"列{j + 1}"
+        base, k = h, 2
+        while h in headers:
+            h, k = f"{base}_{k}", k + 1
+        headers.append(h)
+    cells: list[list[str]] = []
+    rows: list[int] = []
+    for i in nonempty:
+        if i <= header_at:
+            continue
+        rec = [_text(c) for c in records[i]] + [""] * width
+        cells.append(rec[:width])
+        rows.append(i + 1)
+    frame = pd.DataFrame(cells, columns=headers, dtype=object)
+    return frame, np.asarray(rows, dtype=np.int64)
+
+
+def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+    text, used = _decode(data, name, encoding)
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        delimiter = ","
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    frame, rows = _table_from_records(records, name=name, extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> _Raw:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{name} 无法作为 .xlsx 工作簿打开（{exc}）；请在 Excel 或 WPS 中打开，重新另存为 .xlsx"
+        ) from None
+    names = book.sheetnames
+    if sheet is None:
+        chosen = names[0]
+        for sname in names:
+            top = list(book[sname].iter_rows(min_row=1, max_row=10, values_only=True))
+            if any(_header_score(r, extra) >= 2 for r in top):
+                chosen = sname
+                break
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise InputError(
+                f"{name} 共有 {len(names)} 个工作表（{'、'.join(names)}）；sheet={sheet} 超出范围，"
+                "请改为 0 到工作表数减 1 之间的序号（0 表示第一个工作表）"
+            )
+        chosen = names[sheet]
+    elif str(sheet) in names:
+        chosen = str(sheet)
+    else:
+        raise InputError(
+            f"{name} 中没有工作表 {sheet!r}；现有工作表为 {'、'.join(names)}；请指定其中之一"
+        )
+    records = [list(r) for r in book[chosen].iter_rows(min_row=1, values_only=True)]
+    book.close()
+    frame, rows = _table_from_records(records, name=f"{name} [{chosen}]", extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="xlsx", sheet=chosen)
+
+
+def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+    text, used = _decode(data, name, encoding)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）；"
+            "请重新导出为 GeoJSON"
+        ) from None
+    if isinstance(doc, list) and all(isinstance(r, dict) for r in doc):
+        # a plain JSON list of records: a table
+        headers = list(dict.fromkeys(k for r in doc for k in r))
+        records: list[Sequence[object]] = [headers] + [[r.get(h) for h in headers] for r in doc]
+        frame, rows = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
+        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used)
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+    else:
+        raise InputError(
+            f"{name} 是 JSON 文件，但既不是 GeoJSON 要素集（FeatureCollection）也不是记录列表；"
+            "请重新导出为 GeoJSON"
+        )
+    file_crs = CRS.from_epsg(4326)
+    crs_member = doc.get("crs") if isinstance(doc, dict) else None
+    if isinstance(crs_member, dict):
+        crs_name = (crs_member.get("properties") or {}).get("name")
+        if crs_name:
+            try:
+                file_crs = CRS.from_user_input(crs_name)
+            except Exception:  # pyproj raises several types for unknown names
+                raise InputError(
+                    f"{name} 声明的坐标系 {crs_name!r} 无法识别；"
+                    "请删除文件中的 'crs' 项，或用 crs= 指定 EPSG 代码"
+                ) from None
+    props = [f.get("properties") or {} if isinstance(f, dict) else {} for f in features]
+    headers = list(dict.fromkeys(k for p in props for k in p))
+    frame = pd.DataFrame(
+        [[_text(p.get(h)) for h in headers] for p in props], columns=headers, dtype=object
+    )
+    geoms: list[shapely.Geometry | None] = []
+    for f in features:
+        g = f.get("geometry") if isinstance(f, dict) else None
+        try:
+            geoms.append(shapely.from_geojson(json.dumps(g)) if g else None)
+        except shapely.errors.GEOSException:
+            geoms.append(None)
+    geometry = gpd.GeoSeries(geoms, index=frame.index)
+    rows = np.arange(1, len(features) + 1, dtype=np.int64)
+    return _Raw(frame, rows, "geojson", geometry=geometry, file_crs=file_crs, encoding=used)
+
+
+def _dbf_encoding(dbf: bytes) -> str | None:
+    """Encoding of a .dbf without a .cpg: None for ASCII, else UTF-8 if valid, else GB18030."""
+    if len(dbf) < 32:
+        return None
+    header_len = int.from_bytes(dbf[8:10], "little")
+    body = dbf[header_len:]
+    names = dbf[32:header_len]
+    sample = names + body
+    if all(b < 0x80 for b in sample):
+        return None
+    try:
+        sample.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    for s in (suffix, suffix.upper()):
+        candidate = path.with_suffix(s)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_vector(
+    data: bytes, name: str, path: Path | None, fmt: str, encoding: str | None, layer_name: Any
+) -> _Raw:
+    import pyogrio
+
+    target: Any = io.BytesIO(data)
+    used = encoding
+    cpg_text = ""
+    suffix = Path(name).suffix.lower()
+    if fmt == "shapefile":
+        if suffix == ".shp" and path is None:
+            raise InputError(
+                f"{name}：Shapefile 由多个文件组成；请将 .shp、.shx、.dbf、.prj 和 .cpg "
+                "打包成一个 .zip 后上传"
+            )
+        if suffix == ".zip":
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    members = zf.namelist()
+                    shps = [m for m in members if m.lower().endswith(".shp")]
+                    if not shps:
+                        raise InputError(
+                            f"{name} 中没有 .shp 文件（{'、'.join(members[:10])}）；请将登记表的 "
+                            ".shp、.shx、.dbf、.prj 和 .cpg 一起打包"
+                        )
+                    if len(shps) > 1 and layer_name is None:
+                        raise InputError(
+                            f"{name} 中有多个 Shapefile（{'、'.join(shps)}）；请用 sheet= "
+                            "指定要读取的那一个（文件名，不含 .shp）"
+                        )
+                    picked = [m for m in shps if layer_name in (None, Path(m).stem, m)]
+                    if not picked:
+                        raise InputError(
+                            f"{name} 中没有 Shapefile {layer_name!r}；现有 "
+                            f"{'、'.join(shps)}；请用 sheet= 指定其中之一"
+                        )
+                    stem = picked[0][: -len(".shp")]
+                    cpg = [m for m in members if m.lower() == f"{stem}.cpg".lower()]
+                    dbf = [m for m in members if m.lower() == f"{stem}.dbf".lower()]
+                    if cpg:
+                        cpg_text = zf.read(cpg[0]).decode("ascii", "replace").strip()
+                    elif dbf and used is None:
+                        used = _dbf_encoding(zf.read(dbf[0]))
+                    layer_name = Path(stem).name
+            except zipfile.BadZipFile:
+                raise InputError(f"{name} 不是有效的 .zip 压缩包；请重新压缩后上传") from None
+        elif path is not None:
+            target = path
+            cpg_path = _sibling(path, ".cpg")
+            dbf_path = _sibling(path, ".dbf")
+            if cpg_path is not None:
+                cpg_text = cpg_path.read_text("ascii", "replace").strip()
+            elif used is None and dbf_path is not None:
+                used = _dbf_encoding(dbf_path.read_bytes())
+    elif fmt == "gpkg":
+        layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        if layer_name is None and len(layers) > 1:
+            raise InputError(
+                f"{name} 中有多个图层（{'、'.join(str(n) for n, _ in layers)}）；"
+                "请用 sheet= 指定要读取的图层"
+            )
+        if layer_name is None and len(layers) == 1:
+            layer_name = str(layers[0][0])
+        if path is not None:
+            target = path
+    try:
+        gdf = pyogrio.read_dataframe(target, layer=layer_name, encoding=used)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(f"{name} 无法读取（{exc}）；请重新导出登记表") from None
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputError(f"{name}：{exc}；请用 sheet= 指定已有的图层名") from None
+    frame = pd.DataFrame(
+        {c: [_text(v) for v in gdf[c]] for c in gdf.columns if c != gdf.geometry.name},
+        index=pd.RangeIndex(len(gdf)),
+        dtype=object,
+    )
+    geometry = gpd.GeoSeries(list(gdf.geometry.array), index=frame.index)
+    rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
+    return _Raw(
+        frame,
+        rows,
+        fmt,
+        geometry=geometry,
+        file_crs=gdf.crs,
+        encoding=used or (f"{cpg_text} (.cpg)" if cpg_text else None),
+        sheet=str(layer_name) if layer_name is not None else None,
+    )

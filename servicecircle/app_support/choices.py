@@ -1,0 +1,62 @@
+"""The choices a planner picks from and the labels the app shows, in Chinese."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    pass
+
+
+#: coordinate systems a planner can pick for an upload -> label
+CRS_CHOICES: Final[dict[str, str]] = {
+    "auto": "自动识别",
+    "wgs84": "WGS84（GPS、OSM）",
+    "cgcs2000": "CGCS2000（国家2000）",
+    "gcj02": "GCJ-02（高德、腾讯拾取）",
+    "bd09": "BD-09（百度拾取）",
+}
+
+
+#: plan key (None: every plan the region inherits) -> label
+PLAN_CHOICES: Final[dict[str | None, str]] = {
+    None: "全部适用规划",
+    "national": "全国《“十四五”民政事业发展规划》",
+    "jiangxi": "江西省",
+    "zhushan": "珠山区（景德镇市）",
+    "jiangmen": "江门市",
+    "guangdong": "广东省",
+    "taizhou": "泰州市",
+}
+
+
+#: basemap key -> label
+BASEMAP_CHOICES: Final[dict[str, str]] = {
+    "osm": "OpenStreetMap",
+    "tianditu": "天地图（需 TIANDITU_KEY）",
+    "amap": "高德",
+    "none": "无底图",
+}
+
+
+#: scenario kind -> label
+SCENARIO_KINDS: Final[dict[str, str]] = {
+    "what_if": "方案测算",
+    "best_k": "新增 k 处最优",
+    "fewest_share": "最少新增达到可达比例",
+    "township_target": "最少新增达到乡镇覆盖目标",
+}
+
+
+#: solver status -> label
+STATUS_LABELS: Final[dict[str, str]] = {
+    "evaluated": "已测算",
+    "optimal": "最优解",
+    "time_limit": "达到时间上限（取当前最好解）",
+    "heuristic": "启发式解",
+}
+
+
+def status_label(status: str) -> str:
+    """A scenario's solver status in Chinese (unknown ones as they are)."""
+    return STATUS_LABELS.get(status, status)

@@ -1,0 +1,7 @@
+"""``python -m servicecircle.cli``: the same as the ``servicecircle`` command."""
+
+import sys
+
+from servicecircle.cli import main
+
+sys.exit(main())

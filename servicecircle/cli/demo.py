@@ -1,0 +1,35 @@
+"""``servicecircle demo``: everything on Wuhan with the illustrative registers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``demo`` and its options."""
+    demo = sub.add_parser("demo", help="run everything on Wuhan with illustrative registers")
+    demo.add_argument(
+        "--region", default="420102", help="county code in central Wuhan (default 420102 江岸区)"
+    )
+    demo.add_argument("--plan", help="hold the figures to one plan's targets (e.g. jiangxi)")
+    demo.add_argument(
+        "--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)"
+    )
+    demo.add_argument("--basemap", choices=["osm", "tianditu", "amap", "none"], default="osm")
+    demo.add_argument("--skip-reach", action="store_true", help="skip the 15-minute service circle")
+    demo.add_argument("--skip-siting", action="store_true", help="skip the k = 5 siting run")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo; see :func:`servicecircle.demo.run_demo`."""
+    from servicecircle.demo import run_demo
+
+    return run_demo(
+        region=args.region,
+        plan=args.plan,
+        out=args.out,
+        basemap=args.basemap,
+        reach=not args.skip_reach,
+        siting=not args.skip_siting,
+    )

@@ -1,0 +1,168 @@
+"""The 15-minute service circle: who can walk to a facility over the street network."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from geo._errors import InputError
+from servicecircle.workflows.region import WGS84, Region, group_of
+from servicecircle.workflows.streets import Streets
+
+
+@dataclass(frozen=True)
+class ReachRun:
+    """The 15-minute service circle of one facility layer over one region."""
+
+    minutes: float
+    walk_speed_m_s: float
+    demand_source: str
+    weight_label: str
+    demand: (
+        gpd.GeoDataFrame
+    )  # + township_code, county_code, minutes, minutes_straight, facility, snapped
+    by_township: pd.DataFrame
+    by_county: pd.DataFrame
+    scenarios: pd.DataFrame  # speed × (network share, straight-line share)
+    service_areas: gpd.GeoDataFrame  # one polygon per facility (EPSG:4326)
+    straight_line: gpd.GeoDataFrame  # buffer circles (EPSG:4326), labelled straight-line
+    uncovered: gpd.GeoDataFrame  # demand points outside every service area
+    unsnapped_facilities: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+
+def reach_run(
+    region: Region,
+    facilities: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    streets: Streets,
+    *,
+    minutes: float = 15.0,
+    walk_speed_m_s: float = 1.0,
+    speeds: Sequence[float] = (1.0, 0.9, 0.8, 0.6),
+    demand_source: str = "",
+    weight_label: str = "每个居住点权重为1（均匀）",
+    snap_max_m: float = 300.0,
+) -> ReachRun:
+    """Who can walk to a facility within ``minutes`` over the street network, per township.
+
+    Parameters
+    ----------
+    facilities
+        The facility layer (points, EPSG:4326), e.g. the 养老服务中心 of a coverage run.
+    demand
+        Demand points (``demand_id, name, weight``, EPSG:4326).
+    speeds
+        Speed scenarios (m/s) compared side by side with the straight-line radius.
+    """
+    from analysis import reach
+
+    arrays = streets.arrays
+    fac = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty]
+    if fac.empty:
+        raise InputError("no facility with coordinates to measure the service circle from")
+    if demand.empty:
+        raise InputError(
+            "no demand points in the region: give a 社区/小区 table or residential points"
+        )
+    fac = fac.reset_index(drop=True)
+    dem = demand.reset_index(drop=True)
+    fsnap = reach.snap_points(arrays, fac, max_distance_m=snap_max_m)
+    dsnap = reach.snap_points(arrays, dem, max_distance_m=snap_max_m)
+    limit_s = minutes * 60.0 / min(min(speeds), walk_speed_m_s) + 1.0
+    times = reach.nearest_facility(arrays, fsnap, walk_speed_m_s=walk_speed_m_s, limit_s=limit_s)
+    dt_ = reach.demand_times(arrays, times, dsnap, fsnap, walk_speed_m_s=walk_speed_m_s)
+    straight = reach.straight_line_minutes(fac, dem, walk_speed_m_s=walk_speed_m_s)
+    township = group_of(dem, region.townships)
+    county = group_of(dem, region.county_polygons)
+    out = dem.assign(
+        township_code=township.values,
+        county_code=county.values,
+        minutes=dt_["minutes"].values,
+        minutes_straight=straight.values,
+        facility_id=[
+            fac["facility_id"].iloc[int(i)] if i >= 0 else ""
+            for i in dt_["facility"].fillna(-1).astype(int)
+        ],
+        snapped=dt_["snapped"].values,
+    )
+    names = region.townships.set_index("code")["name"]
+    by_t = reach.reach_by_group(
+        out["minutes"],
+        budget_min=minutes,
+        weights=out["weight"],
+        groups=out["township_code"].rename("code"),
+    )
+    by_t = by_t.reset_index()
+    by_t.insert(1, "name", by_t["code"].map(names).fillna("（无乡镇边界）"))
+    # every township of the region appears, even one without demand points
+    all_t = region.townships[["code", "name", "county_code", "approximate"]].merge(
+        by_t.drop(columns="name"), on="code", how="left"
+    )
+    extra = by_t[~by_t["code"].isin(region.townships["code"])]
+    by_township = pd.concat([all_t, extra], ignore_index=True)
+    by_c = reach.reach_by_group(
+        out["minutes"],
+        budget_min=minutes,
+        weights=out["weight"],
+        groups=out["county_code"].rename("code"),
+    ).reset_index()
+    by_c.insert(
+        1, "name", by_c["code"].map(region.counties.set_index("code")["name"]).fillna("（区域外）")
+    )
+    rows = []
+    for v in speeds:
+        t_v = reach.nearest_facility(arrays, fsnap, walk_speed_m_s=v, limit_s=limit_s)
+        m_v = reach.demand_times(arrays, t_v, dsnap, fsnap, walk_speed_m_s=v)["minutes"]
+        s_v = straight * walk_speed_m_s / v
+        snapped = m_v.notna()
+        w = out["weight"].where(snapped, 0.0)
+        rows.append(
+            {
+                "walk_speed_m_s": v,
+                "radius_m": v * minutes * 60.0,
+                "share_points": float((m_v[snapped] <= minutes).mean())
+                if snapped.any()
+                else float("nan"),
+                "share_weight": float(w[m_v <= minutes].sum() / w.sum())
+                if w.sum()
+                else float("nan"),
+                "share_points_straight_line": float((s_v[snapped] <= minutes).mean())
+                if snapped.any()
+                else float("nan"),
+            }
+        )
+    scenarios = pd.DataFrame(rows)
+    areas = reach.service_areas(arrays, times, fsnap, budget_s=minutes * 60.0)
+    areas = areas.assign(facility_id=fac["facility_id"].values, name=fac["name"].values)
+    areas = areas[~areas.geometry.is_empty].to_crs(WGS84)
+    circles = reach.buffer_areas(fac, radius_m=walk_speed_m_s * minutes * 60.0)
+    circles = circles.assign(name=fac["name"].values).to_crs(WGS84)
+    uncovered = out[out["snapped"] & ~(out["minutes"] <= minutes)]
+    unsnapped_f = pd.DataFrame(fac.loc[~fsnap["snapped"].values, ["facility_id", "name"]])
+    return ReachRun(
+        minutes=minutes,
+        walk_speed_m_s=walk_speed_m_s,
+        demand_source=demand_source,
+        weight_label=weight_label,
+        demand=out,
+        by_township=by_township,
+        by_county=by_c,
+        scenarios=scenarios,
+        service_areas=areas,
+        straight_line=circles,
+        uncovered=gpd.GeoDataFrame(uncovered, crs=WGS84),
+        unsnapped_facilities=unsnapped_f,
+        params={
+            "minutes": minutes,
+            "walk_speed_m_s": walk_speed_m_s,
+            "speeds": list(speeds),
+            "demand_source": demand_source,
+            "weight": weight_label,
+            "streets": streets.source,
+            "snap_max_m": snap_max_m,
+        },
+    )
