@@ -14,6 +14,7 @@ from scipy.spatial import Delaunay
 from shapely import LineString, Point
 
 from analysis.reach import (
+    arrays_from_edges,
     arrays_from_graph,
     buffer_areas,
     coverage_matrix,
@@ -371,3 +372,53 @@ def test_fast_snapping_equals_brute_force_nearest_edge():
     located = shapely.line_locate_point(edges, pts[within])
     scale = arrays.edge_length_m[got["edge"].to_numpy()] / shapely.length(edges)
     assert np.allclose(got["offset_m"], located * scale, atol=1e-6)
+
+
+def test_arrays_from_plain_edges_equal_the_graph_path():
+    """Straight segments as bare arrays (the big-input path) give the graph path's node times."""
+    G, _ = _random_network(5, n=150)
+    via_graph = arrays_from_graph(G)
+    # the same network as straight pieces: every bend of every street is its own node
+    coords, idx = shapely.get_coordinates(via_graph.edge_geometry, return_index=True)
+    key = np.round(coords, 6)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    same = idx[1:] == idx[:-1]
+    u, v = inverse[:-1][same], inverse[1:][same]
+    length = np.hypot(*(coords[1:][same] - coords[:-1][same]).T)
+    plain = arrays_from_edges(
+        node_ids=np.arange(len(uniq)),
+        x=uniq[:, 0],
+        y=uniq[:, 1],
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=length,
+        crs=UTM50,
+    )
+    src = np.array([0, 40, 90])
+    facilities = _node_points(via_graph, src)
+    a = nearest_facility(via_graph, snap_points(via_graph, facilities), walk_speed_m_s=1.0)
+    b = nearest_facility(plain, snap_points(plain, facilities), walk_speed_m_s=1.0)
+    at = dict(zip(map(tuple, np.round(np.c_[via_graph.x, via_graph.y], 6)), a.time_s, strict=True))
+    bt = dict(zip(map(tuple, np.round(np.c_[plain.x, plain.y], 6)), b.time_s, strict=True))
+    assert len(bt) > len(at)  # the bends are nodes of their own
+    assert all(abs(at[k] - bt[k]) < 1e-6 for k in at)
+
+
+def test_arrays_from_edges_refuses_bad_arrays():
+    ok = dict(
+        node_ids=np.arange(2),
+        x=[0.0, 1.0],
+        y=[0.0, 0.0],
+        edge_u=[0],
+        edge_v=[1],
+        edge_length_m=[1.0],
+        crs=UTM50,
+    )
+    arrays_from_edges(**ok)
+    with pytest.raises(InputError, match="projected CRS"):
+        arrays_from_edges(**{**ok, "crs": "EPSG:4326"})
+    with pytest.raises(InputError, match="positions into the node arrays"):
+        arrays_from_edges(**{**ok, "edge_v": [2]})
+    with pytest.raises(InputError, match="invalid lengths"):
+        arrays_from_edges(**{**ok, "edge_length_m": [-1.0]})

@@ -27,7 +27,7 @@ Rooms
 from __future__ import annotations
 
 from analysis.reach.areas import buffer_areas, service_areas, union_service_area
-from analysis.reach.arrays import StreetArrays, arrays_from_graph
+from analysis.reach.arrays import StreetArrays, arrays_from_edges, arrays_from_graph
 from analysis.reach.candidates import PointReach, coverage_matrix, reach_from_point
 from analysis.reach.groups import reach_by_group
 from analysis.reach.nearest import NodeTimes, demand_times, nearest_facility, straight_line_minutes
@@ -37,6 +37,7 @@ __all__ = [
     "NodeTimes",
     "PointReach",
     "StreetArrays",
+    "arrays_from_edges",
     "arrays_from_graph",
     "buffer_areas",
     "coverage_matrix",

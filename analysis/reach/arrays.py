@@ -119,6 +119,86 @@ def arrays_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> StreetArrays:
             )
         length[i] = d["length"]
         geoms[i] = d.get("geometry")
+    return arrays_from_edges(
+        node_ids=node_ids,
+        x=x,
+        y=y,
+        edge_u=eu,
+        edge_v=ev,
+        edge_length_m=length,
+        edge_geometry=geoms,
+        crs=crs,
+    )
+
+
+def arrays_from_edges(
+    *,
+    node_ids: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    edge_length_m: np.ndarray,
+    crs: Any,
+    edge_geometry: np.ndarray | None = None,
+) -> StreetArrays:
+    """Compile plain node and edge arrays into :class:`StreetArrays`, with no graph object.
+
+    The path for large inputs (a province read straight from ``.osm.pbf``): node coordinates in
+    metres of the projected ``crs``, edges as positions into the node arrays.
+
+    Parameters
+    ----------
+    node_ids, x, y
+        One entry per node; ``x``/``y`` in metres.
+    edge_u, edge_v
+        Node positions (not ids) of each edge's ends.
+    edge_length_m
+        Edge lengths in metres (>= 0).
+    crs
+        The projected CRS of ``x``/``y``.
+    edge_geometry
+        Optional LineStrings running from ``edge_u`` to ``edge_v`` (reversed here where they run
+        the other way); ``None`` entries, or no array at all, mean straight lines.
+
+    Raises
+    ------
+    InputError
+        Geographic or missing CRS, no edges, non-finite coordinates, edge ends outside the node
+        arrays, or negative/non-finite lengths.
+    """
+    from pyproj import CRS
+
+    if crs is None or not CRS.from_user_input(crs).is_projected:
+        raise InputError(
+            "street arrays need a projected CRS in metres (got "
+            f"{None if crs is None else CRS.from_user_input(crs).name!r})."
+        )
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(node_ids)
+    if len(x) != n or len(y) != n:
+        raise InputError(f"node arrays differ in length: ids {n}, x {len(x)}, y {len(y)}.")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        bad = np.asarray(node_ids)[~(np.isfinite(x) & np.isfinite(y))][:5].tolist()
+        raise InputError(f"nodes {bad} have no finite x/y coordinates.")
+    eu = np.asarray(edge_u, dtype=np.int64)
+    ev = np.asarray(edge_v, dtype=np.int64)
+    length = np.asarray(edge_length_m, dtype=float)
+    m = len(eu)
+    if m == 0:
+        raise InputError("graph has no edges; a street network needs at least one street.")
+    if len(ev) != m or len(length) != m:
+        raise InputError(f"edge arrays differ in length: u {m}, v {len(ev)}, length {len(length)}.")
+    if eu.min() < 0 or ev.min() < 0 or eu.max() >= n or ev.max() >= n:
+        raise InputError("edge ends must be positions into the node arrays (0 .. n_nodes - 1).")
+    if not np.all(np.isfinite(length)) or (length < 0).any():
+        bad = np.flatnonzero(~np.isfinite(length) | (length < 0))[:5]
+        raise InputError(f"graph edges at positions {bad.tolist()} have invalid lengths.")
+    if edge_geometry is None:
+        geoms = np.full(m, None, dtype=object)
+    else:
+        geoms = np.asarray(edge_geometry, dtype=object).copy()
     missing = np.array([g is None for g in geoms])
     if missing.any():
         geoms[missing] = shapely.linestrings(
@@ -130,7 +210,6 @@ def arrays_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> StreetArrays:
                 axis=1,
             )
         )
-    geoms = np.asarray(geoms, dtype=object)
     # geometry must run u -> v so offsets along it are measured from u
     start = shapely.get_coordinates(shapely.get_point(geoms, 0))
     d_u = np.hypot(start[:, 0] - x[eu], start[:, 1] - y[eu])
@@ -138,14 +217,11 @@ def arrays_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> StreetArrays:
     flip = d_v < d_u
     if flip.any():
         geoms[flip] = shapely.reverse(geoms[flip])
-    if not np.all(np.isfinite(length)) or (length < 0).any():
-        bad = np.flatnonzero(~np.isfinite(length) | (length < 0))[:5]
-        raise InputError(f"graph edges at positions {bad.tolist()} have invalid lengths.")
 
-    adjacency = _symmetric_csr(eu, ev, length, n=len(node_ids))
+    adjacency = _symmetric_csr(eu, ev, length, n=n)
     segments = _pieces(geoms)
     return StreetArrays(
-        node_ids=node_ids,
+        node_ids=np.asarray(node_ids),
         x=x,
         y=y,
         adjacency=adjacency,
