@@ -25,6 +25,7 @@ LEVELS_BY_LAYER: dict[str, tuple[str, ...]] = {
     "social_work": ("township", "street_only"),
     "minor_protection": ("township", "street_only"),
     "cremains": ("county", "township"),
+    "civil_station": ("township", "street_only"),
 }
 
 SUMMARY_COLUMNS = [
@@ -110,7 +111,7 @@ def coverage_summary(
                 if level == "county":
                     covered = county.code in counties_with
                     rows.append(
-                        _row(
+                        summary_row(
                             "county",
                             county.code,
                             county.name,
@@ -128,7 +129,7 @@ def coverage_summary(
                 )
                 if level == "street_only" and not units:
                     continue
-                rows.append(_row("county", county.code, county.name, layer, level, units))
+                rows.append(summary_row("county", county.code, county.name, layer, level, units))
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS + ["_units"])
     rollups = [summary]
     for scope, code_col, name_col in (
@@ -149,7 +150,7 @@ def coverage_summary(
             rows_name = str(names.get(pcode, pcode))
             rollups.append(
                 pd.DataFrame(
-                    [_row(scope, pcode, rows_name, layer, level, units)],
+                    [summary_row(scope, pcode, rows_name, layer, level, units)],
                     columns=SUMMARY_COLUMNS + ["_units"],
                 )
             )
@@ -157,9 +158,10 @@ def coverage_summary(
     return out.drop(columns="_units")
 
 
-def _row(
+def summary_row(
     scope: str, code: str, name: str, layer: str, level: str, units: list[tuple[str, str, bool]]
 ) -> dict:
+    """One summary row over ``units`` given as (code, name, covered); ``_units`` keeps them."""
     covered = [u for u in units if u[2]]
     uncovered = [u for u in units if not u[2]]
     n = len(units)

@@ -138,6 +138,8 @@ def write_coverage_outputs(
     paths: dict[str, Path] = {}
     sheets: dict[str, pd.DataFrame] = {"对照目标": comparison_table(run.comparison)}
     for layer, label in LAYERS.items():
+        if f"n_{layer}" not in run.townships.columns:
+            continue  # a layer counted per 社区/村, or absent: see the village sheets
         cols = [
             "code",
             "name",

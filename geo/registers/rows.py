@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from geo._errors import InputError
-from geo.layers import LAYER_KEYWORDS, LAYERS
+from geo.layers import LAYERS, layers_in_text
 from geo.registers.model import LAYER_FIX, _Raw, _Work
 
 
 def _layer_from_text(text: str) -> tuple[str | None, list[str]]:
     """The layer a 类型 text or file name names: (layer or None, all layers that matched)."""
     low = unicodedata.normalize("NFKC", text).lower()
-    hits = [key for key, words in LAYER_KEYWORDS.items() if any(w in low for w in words)]
+    hits = layers_in_text(low)
     if not hits:
         for key, label in LAYERS.items():
             if label in text:

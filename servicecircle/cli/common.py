@@ -196,7 +196,7 @@ def region_and_run(args: argparse.Namespace, specs: list):
     )
     imported = workflows.import_registers(specs, region)
     run = workflows.coverage_run(
-        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
+        region, imported, plan=args.plan, prefer=args.prefer, year=args.year, register_specs=specs
     )
     return region, imported, run
 
