@@ -57,7 +57,8 @@ def assign_villages(
     Parameters
     ----------
     facilities
-        ``layer``, ``name``, ``township_code`` ('' when unknown); optional ``address``,
+        ``layer``, ``name``, ``township_code`` ('' when unknown); optional ``by_declared``
+        (the declared township's code, looked in first), ``address``,
         ``village_code_declared`` (12 digits), ``village_declared`` (a 社区/村 name) and, with
         ``polygons``, a ``geometry`` of points in the polygons' CRS.
     villages
@@ -98,20 +99,28 @@ def assign_villages(
             note = f"申报代码 {code} 不在村级名录中；"
         if not found and in_polygon.get(idx):
             found, by = in_polygon[idx], BY_POLYGON
-        units = by_township.get(tw, [])
+        # the declared township first (a row declares its 街道 and 社区 together), then the
+        # township the facility was assigned to
+        towns = list(dict.fromkeys(t for t in (str(rec.get("by_declared") or ""), tw) if t))
         declared = str(rec.get("village_declared") or "").strip()
-        if not found and declared:
-            hits = [u for u in units if u[2] == village_key(declared)]
-            found, why = _pick(hits, kind_of_declared(declared) or want, kinds, declared)
-            by = BY_DECLARED if found else ""
-            note += why
-        if not found:
-            text = f"{rec.get('name') or ''} {rec.get('address') or ''}"
-            hits = _contained(units, text)
-            found, why = _pick(hits, want, kinds, str(rec.get("name") or ""))
-            by = BY_NAME if found else ""
+        text = f"{rec.get('name') or ''} {rec.get('address') or ''}"
+        why = ""
+        for town in towns if not found else ():
+            units = by_township.get(town, [])
+            if declared:
+                hits = [u for u in units if u[2] == village_key(declared)]
+                found, why = _pick(hits, kind_of_declared(declared) or want, kinds, declared)
+                by = BY_DECLARED
             if not found:
-                note += why or ("乡镇（街道）未知" if not tw else "名称中没有本乡镇的社区/村名")
+                found, why = _pick(_contained(units, text), want, kinds, str(rec.get("name") or ""))
+                by = BY_NAME
+            if found:
+                break
+        if not found:
+            by = ""
+            note += why or (
+                "乡镇（街道）未知" if not towns else "所在乡镇中没有与名称相符的社区/村"
+            )
         out.loc[idx, list(ASSIGN_COLUMNS)] = [
             found,
             names.get(found, ""),

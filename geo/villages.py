@@ -46,8 +46,6 @@ _ENDINGS: Final[tuple[tuple[str, str], ...]] = (
 
 #: committee words dropped from a name before comparing (then one trailing 社区 or 村)
 _COMMITTEE: Final[tuple[str, ...]] = (
-    "社区居民委员会",
-    "社区居委会",
     "居民委员会",
     "居民委会",
     "居委会",

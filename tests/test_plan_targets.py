@@ -409,3 +409,36 @@ def test_compare_on_the_real_catalogue(cat: pd.DataFrame) -> None:
     assert status["zs-eld-twp-2025-box"] == STATUS_NOT_MET  # 80 %
     assert status["jx-eld-twp-2025-box"] == STATUS_NOT_MET
     assert "jx-eld-str-2022-box" not in status  # street_only and 2022
+
+
+# --------------------------------------------------------------------------- the targets command
+
+
+def test_targets_command_says_how_each_is_measured(capsys) -> None:
+    from servicecircle.cli import main
+
+    assert main(["targets", "--region", "360203"]) == 0
+    text = capsys.readouterr().out
+    cat = read_plan_targets()
+    ids = set(targets_for_region(cat, region_code="360203").target_id)
+    ids |= set(reach_targets(cat, region_code="360203").target_id)
+    assert all(tid in text for tid in ids)
+    assert "社区日间照料机构登记表" in text and "servicecircle reach" in text
+
+
+def test_targets_command_measures_on_registers(capsys) -> None:
+    from geo.villages import villages_of
+    from servicecircle.cli import main
+
+    register = project_root() / "data" / "demo" / "珠山区_农村互助养老服务设施_示例.csv"
+    assert main(["targets", "--region", "360203", "--register", str(register)]) == 0
+    lines = {
+        ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")
+    }
+    villages = len(villages_of("360203", kinds=("村",)))
+    for tid in ("zs-mut-vil-2025-table", "jx-mut-vil-2025-table"):
+        assert f"/{villages}（" in lines[tid]
+    # targets of layers no register was given for say which register would measure them
+    assert "未测：需要社区日间照料机构登记表" in lines["zs-day-com-2025-table"]
+    assert "未测：需要养老服务中心登记表" in lines["zs-eld-twp-2025-table"]
+    assert "servicecircle reach" in lines["zs-reach-2025-text"]

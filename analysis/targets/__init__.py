@@ -34,7 +34,9 @@ from analysis.targets.comparison import (
 )
 from analysis.targets.measures import (
     MEASURE_COLUMNS,
+    MEASURED_COLUMNS,
     measured_levels,
+    measured_targets,
     measuring_path,
     measuring_paths,
 )
@@ -49,6 +51,7 @@ from analysis.targets.selection import (
 
 __all__ = [
     "COMPARE_COLUMNS",
+    "MEASURED_COLUMNS",
     "MEASURE_COLUMNS",
     "NATIONAL_CODE",
     "PLANS",
@@ -61,6 +64,7 @@ __all__ = [
     "compare_with_targets",
     "held_to_text",
     "measured_levels",
+    "measured_targets",
     "measuring_path",
     "measuring_paths",
     "reach_targets",

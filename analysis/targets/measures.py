@@ -7,6 +7,8 @@ walking reach and carry no percentage to compare.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
 from analysis.coverage import LEVELS_BY_LAYER
@@ -61,3 +63,70 @@ def measuring_paths(targets: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+
+
+#: the columns :func:`measured_targets` returns
+MEASURED_COLUMNS: tuple[str, ...] = (
+    "target_id",
+    "plan_name",
+    "indicator",
+    "layer",
+    "unit_level",
+    "year",
+    "comparator",
+    "value_pct",
+    "covered",
+    "units",
+    "rate",
+    "status",
+    "units_needed",
+    "uncovered_names",
+    "how",
+    "citation",
+)
+
+
+def measured_targets(
+    targets: pd.DataFrame,
+    comparison: pd.DataFrame,
+    *,
+    scope: str,
+    code: str,
+    registered: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Every target with the figure measured for one summary unit (e.g. county 360203).
+
+    A target with no comparison row at that unit, or whose layer is not in ``registered`` (the
+    layers the registers held; None: all), keeps empty figures and its ``status`` says what
+    would measure it; reach statements say where the walking reach is measured.
+    """
+    here = comparison[(comparison["scope"] == scope) & (comparison["code"].astype(str) == code)]
+    by_id = {str(r["target_id"]): r for r in here.to_dict("records") if r.get("target_id")}
+    rows = []
+    for rec in targets.to_dict("records"):
+        ok, how = measuring_path(str(rec["layer"]), str(rec["unit_level"]))
+        hit = by_id.get(str(rec["target_id"]))
+        if registered is not None and rec["layer"] not in registered:
+            hit = None
+        row = {c: rec.get(c) for c in MEASURED_COLUMNS if c in rec}
+        row["how"] = how
+        if hit is not None:
+            row.update(
+                covered=int(hit["covered"]),
+                units=int(hit["units"]),
+                rate=float(hit["rate"]) if hit["units"] else float("nan"),
+                status=hit["status"],
+                units_needed=hit["units_needed"],
+                uncovered_names=list(hit["uncovered_names"]),
+            )
+        elif rec["unit_level"] == "reach":
+            row.update(status="15分钟服务圈：见 servicecircle reach（无百分比）")
+        else:
+            label = LAYERS.get(str(rec["layer"]), str(rec["layer"]))
+            row.update(status=f"未测：需要{label}登记表" if ok else "未测：" + how)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=list(MEASURED_COLUMNS))
+    out["covered"] = out["covered"].astype("Int64")
+    out["units"] = out["units"].astype("Int64")
+    out["units_needed"] = out["units_needed"].astype("Int64")
+    return out

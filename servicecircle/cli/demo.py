@@ -1,4 +1,4 @@
-"""``servicecircle demo``: everything on Wuhan with the illustrative registers."""
+"""``servicecircle demo``: everything on Wuhan, or on a plan's own region, with the illustrative registers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``demo`` and its options."""
     demo = sub.add_parser("demo", help="run everything on Wuhan with illustrative registers")
     demo.add_argument(
-        "--region", default="420102", help="county code in central Wuhan (default 420102 江岸区)"
+        "--region",
+        default="420102",
+        help="county code in central Wuhan (default 420102 江岸区), or a plan's own region: "
+        "360203 珠山区, 4407 江门市, 3212 泰州市",
     )
     demo.add_argument("--plan", help="hold the figures to one plan's targets (e.g. jiangxi)")
     demo.add_argument(

@@ -100,9 +100,8 @@ def village_sheets(vrun: VillageRun) -> dict[str, pd.DataFrame]:
         level = vrun.summary.loc[vrun.summary["layer"] == layer, "unit_level"].iloc[0]
         rows = vrun.summary[vrun.summary["layer"] == layer]
         sheets[f"{label}_覆盖率"[:31]] = rows.assign(
-            uncovered_names=rows["uncovered_names"].map("、".join),
-            uncovered_codes=rows["uncovered_codes"].map("、".join),
-        ).rename(columns={"uncovered_names": "未覆盖单位", "uncovered_codes": "未覆盖单位代码"})
+            scope=rows["scope"].replace({"township": "乡镇（街道）"})
+        )
         kind = "社区" if level == "community" else "村"
         units = vrun.units[vrun.units["kind"] == kind]
         sheets[f"{label}_{LEVEL_LABELS[level][:4]}"[:31]] = units[
