@@ -67,13 +67,11 @@ def coverage_run(
     )
     placed = gpd.GeoDataFrame(placed, geometry="geometry", crs=WGS84)
     present = set(placed["layer"].astype(str))
-    layers = [
-        k
-        for k in LAYERS
-        if k in TOWNSHIP_LAYERS
-        or (k in present and DEFAULT_UNIT_LEVEL[k] not in VILLAGE_LEVEL_KINDS)
-    ]
-    counts = township_counts(region.townships, placed, layers=layers)
+    # township counts for the four layers and every layer a register holds (a village layer's
+    # per-township count shades the map); summary rows only where the township is the unit
+    counted = [k for k in LAYERS if k in TOWNSHIP_LAYERS or k in present]
+    layers = [k for k in counted if DEFAULT_UNIT_LEVEL[k] not in VILLAGE_LEVEL_KINDS]
+    counts = township_counts(region.townships, placed, layers=counted)
     townships = gpd.GeoDataFrame(region.townships.join(counts), geometry="geometry", crs=WGS84)
     summary = coverage_summary(region.townships, placed, region.counties, layers=layers)
     vrun = village_run(
