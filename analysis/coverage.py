@@ -64,10 +64,18 @@ def township_counts(
     """
     _require(townships, ("code", "name", "county_code", "kind"), "townships")
     _require(assigned, ("layer", "township_code"), "assigned facilities")
-    out = pd.DataFrame(index=townships.index)
+    return unit_counts(townships, assigned, unit_column="township_code", layers=layers)
+
+
+def unit_counts(
+    units: pd.DataFrame, assigned: pd.DataFrame, *, unit_column: str, layers: Iterable[str]
+) -> pd.DataFrame:
+    """Facilities per unit (``units["code"]``) and layer, the facility's unit in ``unit_column``:
+    ``n_<layer>`` and ``covered_<layer>``, aligned to ``units.index``."""
+    out = pd.DataFrame(index=units.index)
     for layer in layers:
-        counts = assigned.loc[assigned["layer"] == layer, "township_code"].value_counts()
-        n = townships["code"].map(counts).fillna(0).astype(int)
+        counts = assigned.loc[assigned["layer"] == layer, unit_column].value_counts()
+        n = units["code"].map(counts).fillna(0).astype(int)
         out[f"n_{layer}"] = n.values
         out[f"covered_{layer}"] = (n > 0).values
     return out

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 import pandas as pd
 
-from analysis.coverage import SUMMARY_COLUMNS, summary_row
+from analysis.coverage import SUMMARY_COLUMNS, summary_row, unit_counts
 from geo._errors import InputError
 from geo.layers import DEFAULT_UNIT_LEVEL, VILLAGE_LEVEL_KINDS
 from geo.villages import kind_of_declared, village_key
@@ -180,13 +180,7 @@ def village_counts(
 ) -> pd.DataFrame:
     """Facilities per unit and layer, aligned to ``villages.index``: ``n_<layer>``,
     ``covered_<layer>``. ``assigned`` has ``layer`` and ``village_code``."""
-    out = pd.DataFrame(index=villages.index)
-    for layer in layers:
-        counts = assigned.loc[assigned["layer"] == layer, "village_code"].value_counts()
-        n = villages["code"].map(counts).fillna(0).astype(int)
-        out[f"n_{layer}"] = n.values
-        out[f"covered_{layer}"] = (n > 0).values
-    return out
+    return unit_counts(villages, assigned, unit_column="village_code", layers=layers)
 
 
 def village_summary(

@@ -175,22 +175,12 @@ def read_village_list(path: Path | str, *, county_codes: list[str] | None = None
     1xx and 村 for 2xx; with a 类型 column (社区/居委会 or 村/村委会) it is read from there;
     otherwise it is told from the name as in the official table.
     """
+    from geo.divisions import list_columns
     from geo.tables import read_table
 
     path = Path(path)
     df = read_table(path)
-    found: dict[str, str] = {}
-    for key, names in _ALIASES.items():
-        for col in df.columns:
-            if str(col).strip().lower() in names:
-                found[key] = col
-                break
-    missing = [k for k in ("code", "name") if k not in found]
-    if missing:
-        raise InputError(
-            f"{path}: village list needs columns {missing} (e.g. 代码, 名称); "
-            f"found {list(df.columns)}"
-        )
+    found = list_columns(df, _ALIASES, path=path, what="village list")
     out = pd.DataFrame(
         {
             "code": df[found["code"]].astype(str).str.strip(),

