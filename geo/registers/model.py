@@ -73,6 +73,7 @@ class _Raw:
     file_crs: CRS | None = None
     encoding: str | None = None
     sheet: str | None = None
+    header: str = ""  # where the header was found, e.g. '第 2 行'
 
 
 def _text(value: object) -> str:
