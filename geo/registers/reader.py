@@ -193,3 +193,70 @@ def _read_register(
         for raw in tables
     ]
     return _combine(parts, data=data, file_name=file_name, raw_info=tables[0])
+
+
+def check_register(
+    source: str | Path | tuple[bytes, str],
+    *,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    crs: str | int = "auto",
+    sheet: str | int | None = None,
+) -> dict[str, object]:
+    """Check that a register can be read at all, before any expensive step of a run.
+
+    Parses the file and finds its header and columns (no coordinates converted, no townships
+    matched). Returns ``file``, ``format``, ``encoding``, ``sheets`` (name -> header row and
+    columns found) and ``rows``.
+
+    Raises
+    ------
+    InputError, DataMissingError
+        The problem that stops the file from being read, as :func:`read_register` would say it.
+    """
+    try:
+        data, file_name, _path = _source_bytes(source, None)
+        fmt = _format_of(file_name, data)
+        if layer is not None:
+            _check_layer(layer)
+        if str(crs).strip().lower() != "auto":
+            normalize_crs(crs)
+        extra = {_norm_header(h) for h in (columns or {}).values()}
+        if fmt == "csv":
+            tables = [_read_csv(data, file_name, None, extra)]
+        elif fmt == "xlsx":
+            tables = _read_xlsx(data, file_name, sheet, extra)
+        elif fmt == "geojson":
+            tables = [_read_geojson(data, file_name, None, extra)]
+        else:
+            tables = [_read_vector(data, file_name, _path, fmt, None, sheet)]
+    except PROJECT_ERRORS:
+        raise
+    except READ_FAILURES as exc:
+        raise InputError(
+            f"{Path(str(source[1] if isinstance(source, tuple) else source)).name} 无法读取"
+            f"（{type(exc).__name__}: {str(exc)[:300]}）；请重新另存后再导入"
+        ) from exc
+    from geo.registers.columns import _detect_columns
+
+    sheets: dict[str, object] = {}
+    for raw in tables:
+        label = f"{file_name}[{raw.sheet}]" if len(tables) > 1 else file_name
+        cols = _detect_columns([str(c) for c in raw.frame.columns], columns, label)
+        if "name" not in cols and len(tables) == 1:
+            raise InputError(
+                f"{label} 没有机构名称列（现有列：{'、'.join(map(str, raw.frame.columns))}）；"
+                "请将该列表头改为“名称”，或用 --columns name=<表头> 指定"
+            )
+        sheets[str(raw.sheet or "")] = {
+            "header_row": raw.header,
+            "columns": cols,
+            "headers": [str(c) for c in raw.frame.columns],
+        }
+    return {
+        "file": file_name,
+        "format": tables[0].fmt,
+        "encoding": tables[0].encoding,
+        "sheets": sheets,
+        "rows": int(sum(len(t.frame) for t in tables)),
+    }

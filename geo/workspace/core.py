@@ -21,6 +21,7 @@ class _Base:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self._con = con
         self.path = path
+        self._depth = 0  # open transactions: the outermost one commits or rolls back
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
@@ -113,7 +114,9 @@ class _Base:
             self.ws, self.what = ws, what
 
         def __enter__(self) -> None:
-            self.ws._con.begin()
+            if self.ws._depth == 0:
+                self.ws._con.begin()
+            self.ws._depth += 1
 
         def __exit__(
             self,
@@ -121,6 +124,9 @@ class _Base:
             exc: BaseException | None,
             tb: TracebackType | None,
         ) -> Literal[False]:
+            self.ws._depth -= 1
+            if self.ws._depth > 0:
+                return False  # an enclosing transaction commits or rolls back
             con = self.ws._con
             if exc is None:
                 try:
@@ -140,6 +146,18 @@ class _Base:
             ) from exc
 
     def _transaction(self, what: str) -> _Base._Tx:
+        return _Base._Tx(self, what)
+
+    def transaction(self, what: str = "本次运行") -> _Base._Tx:
+        """One transaction around several writes (e.g. a run's imports and its run record).
+
+        Writes inside join it; when anything in the block raises, all of them are rolled back
+        and the workspace is left exactly as it was::
+
+            with ws.transaction("coverage run"):
+                ws.save_import(...)
+                ws.save_run(...)
+        """
         return _Base._Tx(self, what)
 
     def _scalar(self, query: str, params: list[Any] | None = None) -> Any:
