@@ -101,9 +101,39 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     )
 
 
+def _known_headers(extra: set[str]) -> set[str]:
+    return {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
+
+
 def _header_score(cells: Sequence[object], extra: set[str]) -> int:
-    known = {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
+    known = _known_headers(extra)
     return sum(_norm_header(c) in known for c in cells if _text(c))
+
+
+def _two_row_header(top: Sequence[object], below: Sequence[object], extra: set[str]) -> list[str]:
+    """One header from a header spanning two rows (merged cells: the value sits in one row).
+
+    A column's header is the lower cell when it names a known column, else the upper cell,
+    else the lower one ('坐标' above '经度' and '纬度' gives 经度, 纬度)."""
+    known = _known_headers(extra)
+    width = max(len(top), len(below))
+    out = []
+    for j in range(width):
+        up = _text(top[j]) if j < len(top) else ""
+        low = _text(below[j]) if j < len(below) else ""
+        if low and (_norm_header(low) in known or not up):
+            out.append(low)
+        else:
+            out.append(up)
+    return out
+
+
+def _is_header_continuation(cells: Sequence[object], extra: set[str]) -> bool:
+    """A row below a header that is itself header text (most of its cells name known columns)."""
+    known = _known_headers(extra)
+    texts = [_norm_header(c) for c in cells if _text(c)]
+    hits = sum(t in known for t in texts)
+    return hits >= 1 and 2 * hits >= len(texts)
 
 
 def _table_from_records(
@@ -112,18 +142,28 @@ def _table_from_records(
     name: str,
     extra_headers: set[str],
     header_row: int | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Header detection (the first of the first 10 non-empty rows naming >= 2 known columns,
-    else the first non-empty row; title rows above it are skipped) and 1-based row numbers."""
+    alone or with the row below it when the header spans two rows, else the first non-empty
+    row; title rows above it are skipped), 1-based row numbers, and the header row(s) as text."""
     nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
     if not nonempty:
         raise InputError(f"{name} 没有数据行；请检查是否选对了文件或工作表")
     header_at = nonempty[0] if header_row is None else header_row
-    for i in nonempty[:10] if header_row is None else ():
-        if _header_score(records[i], extra_headers) >= 2:
-            header_at = i
+    header_cells: Sequence[object] = records[header_at]
+    header_end = header_at
+    for k, i in enumerate(nonempty[:10] if header_row is None else ()):
+        nxt = nonempty[k + 1] if k + 1 < len(nonempty) else None
+        own = _header_score(records[i], extra_headers)
+        if own >= 1 and nxt is not None and _is_header_continuation(records[nxt], extra_headers):
+            both = _two_row_header(records[i], records[nxt], extra_headers)
+            if _header_score(both, extra_headers) >= max(2, own + 1):
+                header_at, header_end, header_cells = i, nxt, both
+                break
+        if own >= 2:
+            header_at, header_end, header_cells = i, i, records[i]
             break
-    raw_header = [_text(c) for c in records[header_at]]
+    raw_header = [_text(c) for c in header_cells]
     width = max(
         [len(raw_header)]
         + [max((j + 1 for j, c in enumerate(records[i]) if _text(c)), default=0) for i in nonempty]
@@ -138,13 +178,20 @@ def _table_from_records(
     cells: list[list[str]] = []
     rows: list[int] = []
     for i in nonempty:
-        if i <= header_at:
+        if i <= header_end:
             continue
         rec = [_text(c) for c in records[i]] + [""] * width
         cells.append(rec[:width])
         rows.append(i + 1)
     frame = pd.DataFrame(cells, columns=headers, dtype=object)
-    return frame, np.asarray(rows, dtype=np.int64)
+    if not cells:
+        frame = pd.DataFrame({h: pd.Series([], dtype=object) for h in headers})
+    shown = (
+        f"第 {header_at + 1} 行"
+        if header_end == header_at
+        else (f"第 {header_at + 1}–{header_end + 1} 行（两行表头）")
+    )
+    return frame, np.asarray(rows, dtype=np.int64), shown
 
 
 def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
@@ -154,45 +201,59 @@ def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> 
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
         delimiter = ","
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    frame, rows = _table_from_records(records, name=name, extra_headers=extra)
-    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used)
+    limit = csv.field_size_limit()
+    try:  # a cell may be as long as the file (the module's default stops at 131,072)
+        csv.field_size_limit(max(limit, len(text) + 1))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(
+            f"{name} 不是可读的 CSV（{exc}）；请在 Excel 或 WPS 中打开，另存为“CSV UTF-8”或 .xlsx"
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    frame, rows, header = _table_from_records(records, name=name, extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used, header=header)
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> _Raw:
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> list[_Raw]:
+    """The chosen sheet, or (``sheet`` None) every sheet with at least one non-empty row."""
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise InputError(
             f"{name} 无法作为 .xlsx 工作簿打开（{exc}）；请在 Excel 或 WPS 中打开，重新另存为 .xlsx"
         ) from None
     names = book.sheetnames
     if sheet is None:
-        chosen = names[0]
-        for sname in names:
-            top = list(book[sname].iter_rows(min_row=1, max_row=10, values_only=True))
-            if any(_header_score(r, extra) >= 2 for r in top):
-                chosen = sname
-                break
+        chosen = list(names)
     elif isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
             raise InputError(
                 f"{name} 共有 {len(names)} 个工作表（{'、'.join(names)}）；sheet={sheet} 超出范围，"
                 "请改为 0 到工作表数减 1 之间的序号（0 表示第一个工作表）"
             )
-        chosen = names[sheet]
+        chosen = [names[sheet]]
     elif str(sheet) in names:
-        chosen = str(sheet)
+        chosen = [str(sheet)]
     else:
         raise InputError(
             f"{name} 中没有工作表 {sheet!r}；现有工作表为 {'、'.join(names)}；请指定其中之一"
         )
-    records = [list(r) for r in book[chosen].iter_rows(min_row=1, values_only=True)]
+    out: list[_Raw] = []
+    for sname in chosen:
+        records = [list(r) for r in book[sname].iter_rows(min_row=1, values_only=True)]
+        if sheet is None and not any(_text(c) for r in records for c in r):
+            continue  # an empty sheet holds no rows to lose
+        frame, rows, header = _table_from_records(
+            records, name=f"{name} [{sname}]", extra_headers=extra
+        )
+        out.append(_Raw(frame=frame, rows=rows, fmt="xlsx", sheet=sname, header=header))
     book.close()
-    frame, rows = _table_from_records(records, name=f"{name} [{chosen}]", extra_headers=extra)
-    return _Raw(frame=frame, rows=rows, fmt="xlsx", sheet=chosen)
+    if not out:
+        raise InputError(f"{name} 的所有工作表都是空的；请检查是否选对了文件")
+    return out
 
 
 def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
@@ -208,8 +269,8 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
         # a plain JSON list of records: a table
         headers = list(dict.fromkeys(k for r in doc for k in r))
         records: list[Sequence[object]] = [headers] + [[r.get(h) for h in headers] for r in doc]
-        frame, rows = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
-        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used)
+        frame, rows, _ = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
+        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used, header="记录的键")
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
@@ -246,6 +307,27 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
     geometry = gpd.GeoSeries(geoms, index=frame.index)
     rows = np.arange(1, len(features) + 1, dtype=np.int64)
     return _Raw(frame, rows, "geojson", geometry=geometry, file_crs=file_crs, encoding=used)
+
+
+#: GDAL's messages (as pyogrio passes them on) in the user's words
+_GDAL_MESSAGES: Final = (
+    (
+        "not recognized as being in a supported file format",
+        "不是可识别的 GIS 文件格式（文件可能已损坏）",
+    ),
+    ("not recognized as a supported dataset name", "不是可识别的 GIS 文件格式（文件可能已损坏）"),
+    ("does not exist in the file system", "找不到文件（压缩包内缺少 .shp/.dbf，或文件已损坏）"),
+    ("layer", "指定的图层不存在或无法读取"),
+    ("crs", "坐标系信息（.prj）无法识别"),
+)
+
+
+def _gdal_message(exc: BaseException) -> str:
+    """A reader-library error in Chinese, with GDAL's own words kept short for support."""
+    text = str(exc)
+    low = text.lower()
+    said = next((zh for en, zh in _GDAL_MESSAGES if en in low), "文件内容无法解析")
+    return f"{said}（GDAL：{text.split(';')[0][:160]}）"
 
 
 def _dbf_encoding(dbf: bytes) -> str | None:
@@ -328,7 +410,10 @@ def _read_vector(
             elif used is None and dbf_path is not None:
                 used = _dbf_encoding(dbf_path.read_bytes())
     elif fmt == "gpkg":
-        layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        try:
+            layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise InputError(f"{name} 无法读取：{_gdal_message(exc)}；请重新导出登记表") from None
         if layer_name is None and len(layers) > 1:
             raise InputError(
                 f"{name} 中有多个图层（{'、'.join(str(n) for n, _ in layers)}）；"
@@ -341,9 +426,12 @@ def _read_vector(
     try:
         gdf = pyogrio.read_dataframe(target, layer=layer_name, encoding=used)
     except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"{name} 无法读取（{exc}）；请重新导出登记表") from None
+        raise InputError(f"{name} 无法读取：{_gdal_message(exc)}；请重新导出登记表") from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputError(f"{name}：{exc}；请用 sheet= 指定已有的图层名") from None
+        raise InputError(
+            f"{name} 的图层无法读取：{_gdal_message(exc)}；请用 sheet= 指定已有的图层名，"
+            "或重新导出登记表"
+        ) from None
     frame = pd.DataFrame(
         {c: [_text(v) for v in gdf[c]] for c in gdf.columns if c != gdf.geometry.name},
         index=pd.RangeIndex(len(gdf)),

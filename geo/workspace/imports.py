@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +18,10 @@ from geo.workspace.core import _Base
 from geo.workspace.schema import _BATCH_ROWS, REPORT_COLUMNS, ImportOutcome
 from geo.workspace.values import _dumps, _from_wkb, _integer, _is_missing, _now, _text, _wkb
 
+#: ``imports.layer`` of a register holding several layers, and of one without kept rows
+MIXED: Final = "mixed"
+NO_ROWS: Final = "none"
+
 
 class _Imports(_Base):
     """Saving, listing and deleting imported registers."""
@@ -28,7 +32,7 @@ class _Imports(_Base):
         report: pd.DataFrame,
         source: Mapping[str, Any],
         *,
-        layer: str,
+        layer: str | None,
     ) -> ImportOutcome:
         """Save one imported register: its kept facilities, its validation report and its source.
 
@@ -47,14 +51,28 @@ class _Imports(_Base):
             Validation report with the columns of :data:`REPORT_COLUMNS` (may be empty).
         source
             ``file`` (file name), ``sha256``, ``format``, ``encoding``, ``crs``, ``columns``
-            (mapping), ``counts`` (``rows_read``, ``rows_kept``, ``rows_rejected``); other keys
-            are kept in ``params``.
+            (mapping), and ``rows_read``, ``rows_kept``, ``rows_rejected`` (top level, as
+            :func:`geo.registers.read_register` gives them, or in a ``counts`` mapping); other
+            keys are kept in ``params``.
         layer
-            The facility layer key (``geo.layers.LAYERS``).
+            The facility layer key (``geo.layers.LAYERS``); None: the rows say (a register
+            whose 类型 column holds several layers is saved as ``'mixed'``, one without kept
+            rows as ``'none'``; each facility row keeps its own layer).
         """
         from geo.layers import layer_label
 
-        layer_label(layer)  # raises InputError for an unknown key
+        if layer is None:
+            present = (
+                sorted(set(facilities["layer"].dropna().astype(str)))
+                if isinstance(facilities, pd.DataFrame) and "layer" in facilities.columns
+                else []
+            )
+            if len(present) == 1:
+                layer = present[0]
+            else:
+                layer = MIXED if present else NO_ROWS
+        if layer not in (MIXED, NO_ROWS):
+            layer_label(layer)  # raises InputError for an unknown key
         if not isinstance(facilities, gpd.GeoDataFrame):
             raise InputError(
                 f"facilities must be a GeoDataFrame, got {type(facilities).__name__}; build it "
@@ -77,7 +95,7 @@ class _Imports(_Base):
                 f"validation report lacks the column(s) {', '.join(missing_report)}; "
                 f"expected {', '.join(REPORT_COLUMNS)}."
             )
-        if "layer" in facilities.columns:
+        if "layer" in facilities.columns and layer not in (MIXED, NO_ROWS):
             declared = facilities["layer"]
             wrong = declared.notna() & (declared.astype(object) != layer)
             if wrong.any():
@@ -95,6 +113,9 @@ class _Imports(_Base):
             )
         file_name = _text(source.get("file"), where="source['file']")
         counts = dict(source.get("counts") or {})
+        for key in ("rows_read", "rows_kept", "rows_rejected"):
+            if key not in counts and source.get(key) is not None:
+                counts[key] = source[key]  # as geo.registers.read_register describes a file
         rows_kept = int(counts.get("rows_kept", len(facilities)))
         rows_rejected = int(counts.get("rows_rejected", 0))
         rows_read = int(counts.get("rows_read", rows_kept + rows_rejected))

@@ -119,9 +119,7 @@ def finish(
         run_id = ws.save_run(args.command, measured.params, measured.tables)
         if save_more is not None:
             save_more(ws)
-    print(f"\nrun {run_id} saved in the workspace; outputs:")
-    for k, v in paths.items():
-        print(f"  {k:<24} {v}")
+    common.print_outputs(args, run_id, paths)
     return 0
 
 

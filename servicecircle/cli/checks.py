@@ -1,0 +1,102 @@
+"""Validation first: every input of a run (registers, boundaries, township list, street file, demand table) checked before any expensive step, all problems listed at once."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo._errors import InputError
+from servicecircle.cli.common import USER_ERRORS
+
+
+def check_inputs(args: argparse.Namespace, specs: list) -> None:
+    """Every input of a run checked before any expensive step, all problems listed at once.
+
+    Registers (exist, readable, a header with a name column), the township list, township
+    polygons, county boundaries, seat points, the street file (exists, a known format) and the
+    demand table (exists, the weight column present).
+    """
+    from geo.registers import check_register
+
+    problems: list[str] = []
+
+    def need_file(option: str, value: object) -> Path | None:
+        if not value or value == "bundle":
+            return None
+        p = Path(str(value))
+        if not p.is_file():
+            problems.append(f"{option} {str(p)!r}：文件不存在；请检查路径")
+            return None
+        return p
+
+    for spec in specs:
+        source = spec.source
+        if isinstance(source, Path) and not source.is_file():
+            problems.append(
+                f"--register {str(source)!r}：文件不存在；请检查路径（路径中的逗号可照写）"
+            )
+            continue
+        try:
+            check_register(
+                source, layer=spec.layer, columns=spec.columns, crs=spec.crs, sheet=spec.sheet
+            )
+        except USER_ERRORS as exc:
+            problems.append(f"--register：{exc}")
+    for option, attr in (
+        ("--townships", "townships"),
+        ("--township-polygons", "township_polygons"),
+        ("--counties", "counties"),
+        ("--seats", "seats"),
+    ):
+        need_file(option, getattr(args, attr, None))
+    streets = need_file("--streets", getattr(args, "streets", None))
+    if streets is not None:
+        name = streets.name.lower()
+        known = (
+            ".osm",
+            ".xml",
+            ".osm.bz2",
+            ".graphml",
+            ".parquet",
+            ".geoparquet",
+            ".shp",
+            ".gpkg",
+            ".geojson",
+        )
+        if not name.endswith(known):
+            problems.append(
+                f"--streets {streets.name!r}：不是可读的道路网络格式；请使用 "
+                + "、".join(known)
+                + "（.osm.pbf 需先用 osmium 转为 .osm）"
+            )
+    demand = need_file("--demand", getattr(args, "demand", None))
+    weight = getattr(args, "weight_column", None)
+    if demand is not None and weight:
+        try:
+            header = _table_header(demand)
+        except USER_ERRORS as exc:
+            problems.append(f"--demand：{exc}")
+        else:
+            if header is not None and weight not in header:
+                problems.append(
+                    f"--weight-column {weight!r}：{demand.name} 中没有这一列（现有列："
+                    f"{'、'.join(header)}）；请改用其中之一"
+                )
+    if problems:
+        listed = "\n".join(f"  {i}. {p}" for i, p in enumerate(problems, start=1))
+        raise InputError(f"输入检查发现 {len(problems)} 个问题（尚未开始计算）：\n{listed}")
+
+
+def _table_header(path: Path) -> list[str] | None:
+    """The column names of a demand table (None for a format read otherwise)."""
+    from geo.registers import check_register
+
+    if path.suffix.lower() not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return None
+    try:
+        described = check_register(path)
+    except InputError:
+        return None  # no name column: read_demand says what it needs
+    sheets = described["sheets"]
+    first = next(iter(sheets.values()), None) if isinstance(sheets, dict) else None
+    return list(first["headers"]) if isinstance(first, dict) else None
