@@ -16,6 +16,7 @@ candidate-site coverage matrix, and a local search inside a Euclidean disc for o
 Rooms
 -----
 * ``arrays`` – the compiled street graph.
+* ``tables`` – the same from an OSM extract read as arrays (no graph).
 * ``snapping`` – points onto edges.
 * ``nearest`` – times to the nearest facility.
 * ``groups`` – shares reached per township.
@@ -32,6 +33,7 @@ from analysis.reach.candidates import PointReach, coverage_matrix, reach_from_po
 from analysis.reach.groups import reach_by_group
 from analysis.reach.nearest import NodeTimes, demand_times, nearest_facility, straight_line_minutes
 from analysis.reach.snapping import snap_points
+from analysis.reach.tables import arrays_from_street_table
 
 __all__ = [
     "NodeTimes",
@@ -39,6 +41,7 @@ __all__ = [
     "StreetArrays",
     "arrays_from_edges",
     "arrays_from_graph",
+    "arrays_from_street_table",
     "buffer_areas",
     "coverage_matrix",
     "demand_times",
