@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from servicecircle.batch.partition import Halo, halo_for
 from servicecircle.batch.pipeline import BatchRun, batch_reach, place_demand
-from servicecircle.batch.plan import is_osm_file
 from servicecircle.batch.progress import CountyProgress
 from servicecircle.batch.runner import BatchOutcome, dask_client, run_tasks
 from servicecircle.batch.task import CountyTask, run_county
@@ -29,7 +28,6 @@ __all__ = [
     "batch_reach",
     "dask_client",
     "halo_for",
-    "is_osm_file",
     "place_demand",
     "run_county",
     "run_tasks",

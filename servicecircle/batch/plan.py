@@ -23,16 +23,6 @@ from servicecircle.batch.store import atomic_path, file_key
 from servicecircle.batch.task import CountyTask
 
 WGS84 = "EPSG:4326"
-OSM_SUFFIXES = (".pbf", ".osm", ".bz2", ".xml")
-
-
-def is_osm_file(path: Path | None) -> bool:
-    """True for ``.osm.pbf`` and ``.osm`` (XML, optionally .bz2) street files."""
-    return path is not None and Path(path).name.lower().endswith(
-        (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.xml")
-    )
-
-
 def street_table(path: Path, cache_dir: Path, *, bbox: tuple | None = None):
     """The walkable street table of an OSM file, read once and cached as Parquet.
 

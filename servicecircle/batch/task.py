@@ -140,8 +140,6 @@ def _search_inputs(task: CountyTask) -> tuple[dict[str, np.ndarray], bool]:
 
 def _compile(task: CountyTask) -> dict[str, np.ndarray]:
     """Read the piece, project it to the county's UTM zone, compile it and snap the points."""
-    from pyproj import Transformer
-
     from analysis import reach
     from geo.crs import local_metric_crs
     from geo.network import StreetTable
@@ -156,19 +154,10 @@ def _compile(task: CountyTask) -> dict[str, np.ndarray]:
             **_snap_arrays(None, n_dem, "d"),
             **_snap_arrays(None, n_fac, "f"),
         }
+    # the county's own UTM zone (of its homes; of its streets when it has none)
     lon = task.demand["lon"].to_numpy() if n_dem else table.lon
     lat = task.demand["lat"].to_numpy() if n_dem else table.lat
-    crs = local_metric_crs(lon, lat)
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(table.lon, table.lat)
-    arrays = reach.arrays_from_edges(
-        node_ids=table.node_id,
-        x=x,
-        y=y,
-        edge_u=table.u,
-        edge_v=table.v,
-        edge_length_m=table.length_m,
-        crs=crs,
-    )
+    arrays = reach.arrays_from_street_table(table, crs=local_metric_crs(lon, lat))
     dsnap = reach.snap_points(arrays, _points(task.demand), max_distance_m=task.snap_max_m)
     fsnap = reach.snap_points(arrays, _points(task.facilities), max_distance_m=task.snap_max_m)
     adj = arrays.adjacency
