@@ -11,12 +11,7 @@ Nothing here knows about facilities or plans; measures over the graph live in
 
 from __future__ import annotations
 
-from geo.network.components import (
-    edges_from_graph,
-    keep_largest_component,
-    largest_component_report,
-)
-from geo.network.edges import graph_from_edges
+from geo.network.edges import edges_from_graph, graph_from_edges
 from geo.network.files import graph_from_file, graph_from_polygon_online
 from geo.network.osm import StreetTable, is_osm_file, street_table_from_osm
 
@@ -25,8 +20,6 @@ __all__ = [
     "is_osm_file",
     "street_table_from_osm",
     "edges_from_graph",
-    "keep_largest_component",
-    "largest_component_report",
     "graph_from_edges",
     "graph_from_file",
     "graph_from_polygon_online",

@@ -39,17 +39,18 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
     DataMissingError
         The file does not exist.
     InputError
-        An unsupported suffix, including ``.osm.pbf`` (convert it to ``.osm`` first).
+        An unsupported suffix, or ``.osm.pbf`` (read by :func:`geo.network.street_table_from_osm`
+        into arrays instead: a province is too big for a graph).
     """
     import osmnx as ox
 
     p = Path(path)
     name = p.name.lower()
-    if name.endswith(".osm.pbf") or name.endswith(".pbf"):
+    if name.endswith(".pbf"):
         raise InputError(
-            f"{p}: .osm.pbf files cannot be read directly; convert it to OSM XML first, e.g. "
-            f"`osmium cat {p.name} -o {p.name[: -len('.pbf')]}` (or cut an area with "
-            "`osmium extract`), then pass the .osm file."
+            f"{p}: an .osm.pbf extract is read into arrays, not into a networkx graph: use "
+            "geo.network.street_table_from_osm (and analysis.reach.arrays_from_street_table), "
+            "or pass it to `servicecircle reach --streets`, which reads it that way."
         )
     if not p.is_file():
         raise DataMissingError(f"street network file {str(p)!r} does not exist; check the path.")
