@@ -9,6 +9,7 @@ Rooms
 * ``progress`` – the progress bar over counties and the failure list.
 * ``results`` – the county results as ``demand/townships/counties/rollup.parquet``.
 * ``pipeline`` – the whole run, as ``servicecircle reach`` calls it.
+* ``report`` – the console summary, the Excel workbook and the county map.
 """
 
 from __future__ import annotations
