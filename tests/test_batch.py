@@ -342,3 +342,17 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, client):
         run.demand.sort_values("demand_id").reset_index(drop=True),
         reference.demand.sort_values("demand_id").reset_index(drop=True),
     )
+
+
+def test_warm_recompute_reuses_the_cached_graph_and_equals_a_cold_run(tmp_path, client):
+    first = _run(tmp_path / "a", client)
+    assert not any(s["warm"] for s in first.outcome.summaries)
+    warm = _run(tmp_path / "a", client, minutes=3.0)  # other minutes: same pieces, graphs, snaps
+    assert all(s["warm"] for s in warm.outcome.summaries)
+    cold = _run(tmp_path / "b", client, minutes=3.0)
+    pd.testing.assert_frame_equal(warm.demand, cold.demand)
+    # fewer minutes never reach more homes
+    assert (warm.counties["reached_weight"] <= first.counties["reached_weight"]).all()
+    # a wider budget than the pieces were cut for cuts new pieces (the halo must cover it)
+    wider = _run(tmp_path / "a", client, minutes=8.0)
+    assert {t.piece.parent.name for t in wider.tasks} == {"r480-a100"}
