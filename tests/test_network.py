@@ -236,3 +236,34 @@ def test_wuhan_edge_table_builds_the_documented_graph(bundle: Path):
     assert nx.number_connected_components(G) == 1
     total_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000
     assert 7_000 < total_km < 7_200
+
+
+def test_check_street_file_reads_headers_only(tmp_path: Path):
+    from geo.network import check_street_file
+
+    osm = Path(__file__).parent / "data" / "walk_small.osm"
+    assert check_street_file(osm) == "osm"
+    layer = _lines([(0, 0), (100, 0)])
+    layer.to_parquet(tmp_path / "roads.parquet")
+    layer.to_file(tmp_path / "roads.gpkg")
+    assert check_street_file(tmp_path / "roads.parquet") == "parquet"
+    assert check_street_file(tmp_path / "roads.gpkg") == "vector"
+    points = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=UTM50)
+    points.to_file(tmp_path / "points.gpkg")
+    with pytest.raises(InputError, match="Point.*LineString"):
+        check_street_file(tmp_path / "points.gpkg")
+    import pandas as pd
+
+    pd.DataFrame({"u": [1], "v": [2]}).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(InputError, match="没有几何列.*u、v"):
+        check_street_file(tmp_path / "plain.parquet")
+    broken = tmp_path / "jiangxi-latest.osm.pbf"
+    broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
+    with pytest.raises(InputError, match="jiangxi-latest.osm.pbf.*不是可读的 OpenStreetMap"):
+        check_street_file(broken)
+    with pytest.raises(DataMissingError, match="不存在"):
+        check_street_file(tmp_path / "absent.osm.pbf")
+    odd = tmp_path / "roads.dwg"
+    odd.write_bytes(b"x")
+    with pytest.raises(InputError, match="unsupported"):
+        check_street_file(odd)

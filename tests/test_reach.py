@@ -603,3 +603,21 @@ def test_pieces_report_by_hand(toy):
     assert rep.table["street_m"].iloc[0] == pytest.approx(500 + 900 + 880 + 70 + 100)
     assert rep.demand_piece.tolist() == [0, -1]
     assert rep.summary()["demand_points_on_pieces_without_facility"] == 0
+
+
+def test_reach_inputs_are_checked_before_any_graph(tmp_path: Path):
+    from geo._errors import DataMissingError
+    from servicecircle.workflows.reach import check_reach_inputs
+
+    osm = Path(__file__).parent / "data" / "walk_small.osm"
+    homes = tmp_path / "人口点.csv"
+    pd.DataFrame({"编号": ["H1"], "经度": [114.3], "纬度": [30.6], "常住人口": [5]}).to_csv(
+        homes, index=False
+    )
+    check_reach_inputs(streets=osm, demand=homes, weight_column="常住人口")  # no names needed
+    with pytest.raises(InputError, match="60岁以上人口"):
+        check_reach_inputs(streets=osm, demand=homes, weight_column="60岁以上人口")
+    with pytest.raises(InputError, match="需要 --demand"):
+        check_reach_inputs(streets=osm, demand=None, weight_column="常住人口")
+    with pytest.raises(DataMissingError, match="不存在"):
+        check_reach_inputs(streets=tmp_path / "jiangxi-latest.osm.pbf", demand=homes)

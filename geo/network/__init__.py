@@ -12,11 +12,12 @@ Nothing here knows about facilities or plans; measures over the graph live in
 from __future__ import annotations
 
 from geo.network.edges import edges_from_graph, graph_from_edges
-from geo.network.files import graph_from_file, graph_from_polygon_online
+from geo.network.files import check_street_file, graph_from_file, graph_from_polygon_online
 from geo.network.osm import StreetTable, is_osm_file, street_table_from_osm
 
 __all__ = [
     "StreetTable",
+    "check_street_file",
     "is_osm_file",
     "street_table_from_osm",
     "edges_from_graph",

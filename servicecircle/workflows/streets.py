@@ -53,10 +53,12 @@ def load_streets(path: Path | None = None, *, tolerance_m: float = 1.0) -> Stree
     of the key, so an edited file is rebuilt); never modified afterwards.
     """
     from geo.bundle import bundle_path
+    from geo.network import check_street_file
 
     p = Path(path) if path is not None else bundle_path("streets_wuhan")
     if not p.is_file():
         raise InputError(f"street network file {str(p)!r} does not exist")
+    check_street_file(p)
     stat = p.stat()
     return _load_streets(
         str(p.resolve()), stat.st_size, stat.st_mtime_ns, tolerance_m, path is None
