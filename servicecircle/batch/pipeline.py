@@ -7,6 +7,7 @@ halo makes it exact), at any scale, on this machine or an existing cluster.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from geo._errors import InputError
 from servicecircle.batch import plan, results
 from servicecircle.batch.partition import Halo, halo_for
 from servicecircle.batch.progress import CountyProgress
-from servicecircle.batch.runner import BatchOutcome, dask_client, run_tasks
+from servicecircle.batch.runner import BatchOutcome, client_in_background, run_tasks
 from servicecircle.batch.task import CountyTask, run_county
 
 
@@ -103,6 +104,27 @@ def batch_reach(
         key is then ``streets``' file key.
     """
     t0 = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            get_client = stack.enter_context(
+                client_in_background(scheduler=scheduler, workers=workers)
+            )
+        else:
+            get_client = lambda: client  # noqa: E731
+        return _batch_reach(
+            t0, get_client, region=region, facilities=facilities, demand=demand,
+            streets=streets, out_dir=out_dir, cache_dir=cache_dir, minutes=minutes,
+            walk_speed_m_s=walk_speed_m_s, speeds=speeds, snap_max_m=snap_max_m,
+            resume=resume, progress=progress, retries=retries, task_fn=task_fn,
+            on_done=on_done, street_table=street_table,
+        )  # fmt: skip
+
+
+def _batch_reach(
+    t0, get_client, *, region, facilities, demand, streets, out_dir, cache_dir, minutes,
+    walk_speed_m_s, speeds, snap_max_m, resume, progress, retries, task_fn, on_done,
+    street_table,
+) -> BatchRun:  # fmt: skip
     seconds: dict[str, float] = {}
     out_dir = Path(out_dir)
     cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / "cache"
@@ -152,11 +174,7 @@ def batch_reach(
     kwargs = dict(
         resume=resume, retries=retries, progress=progress, task_fn=task_fn, on_done=on_done
     )
-    if client is not None:
-        outcome = run_tasks(tasks, client, **kwargs)
-    else:
-        with dask_client(scheduler=scheduler, workers=workers) as c:
-            outcome = run_tasks(tasks, c, **kwargs)
+    outcome = run_tasks(tasks, get_client(), **kwargs)
     seconds["tasks"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     dem = results.gather(tasks)

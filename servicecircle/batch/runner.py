@@ -78,6 +78,24 @@ def dask_client(
         cluster.close()
 
 
+@contextlib.contextmanager
+def client_in_background(
+    *, scheduler: str | None = None, workers: int | None = None, memory_limit: str = WORKER_MEMORY
+) -> Iterator[Callable[[], object]]:
+    """:func:`dask_client` started in a thread, so the workers boot while the caller reads the
+    streets; yields a function that waits for the client and returns it. Closed on exit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cm = dask_client(scheduler=scheduler, workers=workers, memory_limit=memory_limit)
+    with ThreadPoolExecutor(1) as pool:
+        started = pool.submit(cm.__enter__)
+        try:
+            yield started.result
+        finally:
+            if started.exception() is None:  # waits for the start; closes what started
+                cm.__exit__(None, None, None)
+
+
 def run_tasks(
     tasks: Sequence[CountyTask],
     client,
