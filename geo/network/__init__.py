@@ -1,4 +1,4 @@
-"""Street networks in and out: edge tables, line layers, OSM XML and GraphML -> walking graphs.
+"""Street networks in and out: OSM extracts (.osm.pbf/.osm) as arrays; edge tables, line layers, OSM XML and GraphML -> walking graphs.
 
 Every reader returns the same thing: an undirected :class:`networkx.MultiGraph` built by osmnx
 (``osmnx.convert.graph_from_gdfs``) in a projected CRS (metres), whose nodes carry ``x``/``y``
@@ -11,18 +11,16 @@ Nothing here knows about facilities or plans; measures over the graph live in
 
 from __future__ import annotations
 
-from geo.network.components import (
-    edges_from_graph,
-    keep_largest_component,
-    largest_component_report,
-)
-from geo.network.edges import graph_from_edges
-from geo.network.files import graph_from_file, graph_from_polygon_online
+from geo.network.edges import edges_from_graph, graph_from_edges
+from geo.network.files import check_street_file, graph_from_file, graph_from_polygon_online
+from geo.network.osm import StreetTable, is_osm_file, street_table_from_osm
 
 __all__ = [
+    "StreetTable",
+    "check_street_file",
+    "is_osm_file",
+    "street_table_from_osm",
     "edges_from_graph",
-    "keep_largest_component",
-    "largest_component_report",
     "graph_from_edges",
     "graph_from_file",
     "graph_from_polygon_online",

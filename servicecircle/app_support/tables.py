@@ -157,7 +157,7 @@ def reach_township_table(by_township: pd.DataFrame, *, minutes: float) -> pd.Dat
             f"{minutes:g}分钟可达": [_int(v) for v in by_township["points_reached"]],
             "可达比例（点）": [_pct(v) for v in by_township["share_points"]],
             "可达比例（加权）": [_pct(v) for v in by_township["share_weight"]],
-            "未接入路网": [_int(v) for v in by_township["unsnapped"]],
+            "未接入路网（计入分母）": [_int(v) for v in by_township["points_off_network"]],
             "近似边界": ["是" if bool(v) else "" for v in by_township["approximate"].fillna(False)],
         },
         index=by_township.index,

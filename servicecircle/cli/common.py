@@ -217,6 +217,35 @@ def add_reach_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_batch_args(p: argparse.ArgumentParser) -> None:
+    """Where a partitioned (county by county) run computes: an embedded or existing Dask cluster."""
+    g = p.add_argument_group(
+        "province and national runs (county partitions on Dask; used when the region spans "
+        "more than one county or --streets is an .osm.pbf/.osm extract)"
+    )
+    g.add_argument(
+        "--scheduler",
+        help="address of an existing Dask scheduler, e.g. tcp://HOST:8786 (its workers must see "
+        "--out and --cache); default: a local cluster on this machine",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of the local cluster (default: one per CPU core)",
+    )
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip the counties already computed for the very same inputs (after a failure)",
+    )
+    g.add_argument(
+        "--cache",
+        type=Path,
+        help="street table, county pieces and compiled graphs (default OUT/cache); a rerun "
+        "with other minutes, speed or facilities starts from here, not from the .osm.pbf",
+    )
+
+
 def region_and_run(args: argparse.Namespace, specs: list):
     """Region, imported registers and coverage run from the shared region/plan arguments
     (every input checked first, see :func:`check_inputs`)."""

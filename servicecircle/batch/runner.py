@@ -1,0 +1,166 @@
+"""County tasks on Dask distributed: an embedded LocalCluster, or an existing cluster.
+
+Default: a ``LocalCluster`` on this machine (one single-threaded worker process per core, a
+memory limit per worker, bound to 127.0.0.1, no dashboard), so a laptop needs no set-up.
+``scheduler="tcp://HOST:8786"`` sends the same tasks to an existing cluster (its workers must
+see the cache and output folders). Every task is retried (``retries``) and, because each one
+writes its result atomically and reads only its own inputs, a worker killed mid-run costs
+nothing but the re-run of its task: the scheduler hands it to another worker. A county that
+still fails is reported with its error; the others complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from servicecircle.batch.progress import CountyProgress
+from servicecircle.batch.task import CountyTask, result_is_current, run_county
+
+#: default memory limit of each embedded worker
+WORKER_MEMORY = "1.5GiB"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch run did: counties run, skipped (``--resume``) and failed."""
+
+    done: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: pd.DataFrame  # code, name, error
+    summaries: tuple[dict, ...] = field(default=())
+    where: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failed.empty
+
+
+@contextlib.contextmanager
+def dask_client(
+    *, scheduler: str | None = None, workers: int | None = None, memory_limit: str = WORKER_MEMORY
+) -> Iterator:
+    """A ``distributed.Client``: to ``scheduler`` when given, else to an embedded LocalCluster.
+
+    The embedded cluster has ``workers`` processes (default: the machine's cores), one thread
+    each, ``memory_limit`` per worker; it listens on 127.0.0.1 only and serves no dashboard.
+    Both are closed when the block ends, also on error.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit=memory_limit,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+@contextlib.contextmanager
+def client_in_background(
+    *, scheduler: str | None = None, workers: int | None = None, memory_limit: str = WORKER_MEMORY
+) -> Iterator[Callable[[], object]]:
+    """:func:`dask_client` started in a thread, so the workers boot while the caller reads the
+    streets; yields a function that waits for the client and returns it. Closed on exit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cm = dask_client(scheduler=scheduler, workers=workers, memory_limit=memory_limit)
+    with ThreadPoolExecutor(1) as pool:
+        started = pool.submit(cm.__enter__)
+        try:
+            yield started.result
+        finally:
+            if started.exception() is None:  # waits for the start; closes what started
+                cm.__exit__(None, None, None)
+
+
+def run_tasks(
+    tasks: Sequence[CountyTask],
+    client,
+    *,
+    resume: bool = False,
+    retries: int = 2,
+    progress: CountyProgress | None = None,
+    task_fn: Callable[[CountyTask], dict] = run_county,
+    on_done: Callable[[dict], None] | None = None,
+) -> BatchOutcome:
+    """Run the county tasks on ``client`` and wait for every one of them.
+
+    Parameters
+    ----------
+    tasks
+        One task per county.
+    client
+        A ``distributed.Client`` (see :func:`dask_client`).
+    resume
+        Skip the counties whose result is already written for the very same task.
+    retries
+        Times a failed task is tried again before its county is reported as failed.
+    progress
+        Shown while the counties complete (a rich progress bar with ETA).
+    task_fn
+        The function run per county (``run_county``; tests wrap it).
+    on_done
+        Called in the driver with each finished county's summary.
+    """
+    from distributed import as_completed
+
+    todo = [t for t in tasks if not (resume and result_is_current(t))]
+    todo_codes = {t.code for t in todo}
+    skipped = tuple(t.code for t in tasks if t.code not in todo_codes)
+    by_key = {}
+    futures = []
+    # largest first, so the long tasks do not start last
+    for t in sorted(todo, key=lambda t: -len(t.demand)):
+        fut = client.submit(task_fn, t, key=f"county-{t.code}-{t.signature}", retries=retries)
+        by_key[fut.key] = t
+        futures.append(fut)
+    if progress is not None:
+        progress.start(total=len(tasks), already=len(skipped))
+    done, failed, summaries = [], [], []
+    for fut in as_completed(futures):
+        t = by_key[fut.key]
+        if fut.status == "finished":
+            summary = fut.result()
+            done.append(t.code)
+            summaries.append(summary)
+            if on_done is not None:
+                on_done(summary)
+        else:
+            exc = fut.exception()
+            failed.append({"code": t.code, "name": t.name, "error": f"{type(exc).__name__}: {exc}"})
+        if progress is not None:
+            progress.advance(t.label, ok=fut.status == "finished")
+        fut.release()
+    if progress is not None:
+        progress.stop()
+    where = getattr(client.scheduler, "address", "") or ""
+    return BatchOutcome(
+        done=tuple(done),
+        skipped=skipped,
+        failed=pd.DataFrame(failed, columns=["code", "name", "error"]),
+        summaries=tuple(summaries),
+        where=str(where),
+    )
