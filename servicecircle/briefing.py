@@ -98,6 +98,8 @@ def uncovered_lines(comparison: pd.DataFrame) -> list[str]:
         ["code", "layer", "unit_level"]
     )
     rows = rows[rows["unit_level"].isin(["township", "county"])]
+    held = rows[rows["held_to"].notna()] if "held_to" in rows else rows
+    rows = held if len(held) else rows  # the levels a target counts, when there are targets
     lines = []
     for r in rows.itertuples():
         names = list(r.uncovered_names) if isinstance(r.uncovered_names, (list, tuple)) else []
@@ -132,6 +134,31 @@ class ReachFigures:
             rr.weight_label,
             rr.demand_source,
         )
+
+
+def reach_from_tables(
+    by_township: pd.DataFrame,
+    scenarios: pd.DataFrame,
+    *,
+    counties: pd.DataFrame,
+    minutes: float,
+    walk_speed_m_s: float,
+) -> ReachFigures:
+    """The figures from saved tables (a workspace run): county totals of the township rows."""
+    t = by_township[by_township["county_code"].notna()]
+    t = t.assign(points=t["points"].fillna(0), points_reached=t["points_reached"].fillna(0))
+    sums = t.groupby("county_code")[["points", "points_reached"]].sum()
+    names = counties.set_index("code")["name"]
+    by_county = pd.DataFrame(
+        {
+            "code": sums.index,
+            "name": [names.get(c, c) for c in sums.index],
+            "points": sums["points"].to_numpy(),
+            "points_reached": sums["points_reached"].to_numpy(),
+            "share_points": (sums["points_reached"] / sums["points"]).to_numpy(),
+        }
+    )
+    return ReachFigures(minutes, walk_speed_m_s, by_county, scenarios)
 
 
 def weights_uniform(weight_label: str) -> bool:
@@ -305,4 +332,45 @@ def write_briefing(
         title=f"{run.region.name} 民政服务设施覆盖情况简报",
         date=date,
         attribution=ATTRIBUTION_OSM if reach is not None or scenario is not None else None,
+    )
+
+
+def demo_briefing(path: Path, *, out: Path, region: str, plan: str | None = None) -> Path:
+    """The briefing of ``servicecircle demo`` from what it left in ``out``: its workspace run
+    (the 15-minute tables), its best-k siting scenario and its static map."""
+    from geo.workspace import Workspace
+    from servicecircle import workflows
+    from servicecircle.demo import demo_register_specs, demo_seat_points
+    from servicecircle.outputs import SOURCES_DEMO
+    from servicecircle.scenarios import load_scenario
+
+    region_obj = workflows.load_region(region, seat_points=demo_seat_points())
+    imported = workflows.import_registers(demo_register_specs(), region_obj)
+    run = workflows.coverage_run(region_obj, imported, plan=plan)
+    reach = scenario = None
+    with Workspace.open(out / "servicecircle.duckdb") as ws:
+        runs = ws.runs()
+        demo = runs[runs["kind"] == "demo"]
+        if len(demo):
+            saved = ws.load_run(int(demo["run_id"].iloc[-1]))
+            params = saved.params.get("reach") or {}
+            if "reach_township" in saved.tables:
+                reach = reach_from_tables(
+                    saved.tables["reach_township"],
+                    saved.tables.get("reach_scenarios", pd.DataFrame()),
+                    counties=region_obj.counties,
+                    minutes=float(params.get("minutes", 15)),
+                    walk_speed_m_s=float(params.get("walk_speed_m_s", 1.0)),
+                )
+        found = [load_scenario(ws, int(i)) for i in runs.loc[runs["kind"] == "siting", "run_id"]]
+        best = [sc for sc in found if sc.kind == "best_k"] or found
+        scenario = best[-1] if best else None
+    png = out / "coverage_map.png"
+    return write_briefing(
+        path,
+        run,
+        sources=SOURCES_DEMO,
+        reach=reach,
+        scenario=scenario,
+        map_png=png if png.is_file() else None,
     )

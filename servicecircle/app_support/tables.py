@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geo.layers import LAYERS
 from servicecircle.app_support.choices import SCENARIO_KINDS, SOLVER_LABELS
 
 if TYPE_CHECKING:
