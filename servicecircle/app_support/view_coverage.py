@@ -70,6 +70,9 @@ def show_drill(run: CoverageRun, comparison: pd.DataFrame, options: tuple[str, .
     down = child_scope(scope)
     table = drill_table(run, comparison)
     st.markdown(f"**下一级：{SCOPE_LABELS[down]}（{len(table)} 个）**")
+    parent = _parent_code(run.region.code)
+    if parent is not None:
+        st.button("返回上一级", key="drill_up", on_click=go_to_region, args=(parent, options))
     if down == "township":
         st.dataframe(table, hide_index=True, key="drill_table")
         return
@@ -100,9 +103,6 @@ def show_drill(run: CoverageRun, comparison: pd.DataFrame, options: tuple[str, .
         args=(pick, options),
         use_container_width=True,
     )
-    parent = _parent_code(run.region.code)
-    if parent is not None:
-        st.button("返回上一级", key="drill_up", on_click=go_to_region, args=(parent, options))
 
 
 def _parent_code(code: str) -> str | None:

@@ -205,7 +205,8 @@ def show_siting(
     try:
         scenario = ask_question(problem, kind, clicks, len(scenarios))
     except USER_ERRORS as exc:
-        st.error(in_chinese(error_message(exc).split("：", 1)[-1], _names(problem)))
+        kind_label = error_message(exc).split("：", 1)[0]
+        st.error(f"{kind_label}：{in_chinese(str(exc), _names(problem))}")
         scenario = None
     if scenario is not None:
         state_keys.add_scenario(state, scenario)
