@@ -7,6 +7,7 @@ townships cover 2 of 江岸区's 17 units) and against the library's own run on 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,10 +29,23 @@ TWO_ELDERLY_BD09 = (
 
 
 # ---------------------------------------------------------------- helpers (no bundle)
-def test_check_upload_refuses_oversized_file_naming_size_and_limit():
+def test_check_upload_refuses_oversized_file_naming_size_and_limit(monkeypatch):
     with pytest.raises(InputError, match=r"big\.csv.*21\.0 MB.*上限 20 MB"):
         sup.check_upload(name="big.csv", size_bytes=21 * 1024 * 1024, max_mb=20)
     sup.check_upload(name="ok.csv", size_bytes=20 * 1024 * 1024, max_mb=20)  # at the limit
+    monkeypatch.delenv("SERVICECIRCLE_MAX_UPLOAD_MB", raising=False)
+    assert sup.max_upload_mb() == 200  # a 20 MB register is no longer refused
+    sup.check_upload(name="ok.csv", size_bytes=20 * 1024 * 1024 + 1)
+    monkeypatch.setenv("SERVICECIRCLE_MAX_UPLOAD_MB", "1")
+    with pytest.raises(InputError, match="上限 1 MB"):
+        sup.check_upload(name="big.csv", size_bytes=2 * 1024 * 1024)
+
+
+def test_streamlit_upload_limit_leaves_room_for_the_chinese_message():
+    import tomllib
+
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] >= 2 * sup.MAX_UPLOAD_MB
 
 
 def test_check_upload_refuses_other_types_and_empty_files():
@@ -86,6 +100,9 @@ def _comparison() -> pd.DataFrame:
             "comparator": [">=", ">=", ">="],
             "target_pct": [60.0, 100.0, 60.0],
             "held_to": ["规划A ≥60%", "规划A ≥100%", "规划A ≥60%"],
+            "plan_name": ["规划A", "规划A", "规划A"],
+            "target_id": ["a-table", "a-text", "a-table"],
+            "year": [2025, 2025, 2025],
             "primary": [True, True, True],
             "status": ["达标", "未达标", "达标"],
             "units_needed": [0, 3, 0],
@@ -99,17 +116,16 @@ def test_dashboard_table_shows_rate_target_status_and_uncovered_names():
     assert list(table.index) == [10, 11]
     assert table["设施"].tolist() == ["养老服务中心", "社工站"]
     assert table["覆盖率"].tolist() == ["75.0%", "25.0%"]
-    assert table["目标"].tolist() == [">=60%", ">=100%"]
+    assert table["目标"].tolist() == ["≥60%", "≥100%"]
+    assert table["对照规划"].tolist() == ["规划A", "规划A"]
+    targets = pd.DataFrame({"target_id": ["a-table", "a-text"], "source": ["table", "text"]})
+    shown = sup.dashboard_table(_comparison(), scope="county", targets=targets)
+    assert shown["对照规划"].tolist() == ["规划A（主要指标表）", "规划A（正文）"]
+    # the columns that tell two rows of one unit apart come before the long ones
+    assert shown.columns.tolist().index("对照规划") < shown.columns.tolist().index("覆盖率")
     assert table["结果"].tolist() == ["达标", "未达标"]
     assert table["还需覆盖"].tolist() == ["0", "3"]
     assert table["未覆盖单位"].tolist() == ["丁街道", "乙街道、丙街道、丁街道"]
-
-
-def test_layer_headlines_one_card_per_layer_present():
-    cards = sup.layer_headlines(_comparison(), scope="county")
-    assert cards["layer"].tolist() == ["elderly_care", "social_work"]
-    assert cards["rate"].tolist() == [0.75, 0.25]
-    assert cards["units_needed"].tolist() == [0, 3]
 
 
 def test_report_table_and_counts_in_chinese():
@@ -229,8 +245,9 @@ def test_unreadable_register_shows_a_readable_error(app):
     assert any("乱码.csv" in e.value for e in app.error), [e.value for e in app.error]
 
 
-def test_oversized_upload_is_refused_with_the_limit(app):
-    big = b"a" * (int(sup.MAX_UPLOAD_MB * 1024 * 1024) + 1)
+def test_oversized_upload_is_refused_with_the_limit(app, monkeypatch):
+    monkeypatch.setenv("SERVICECIRCLE_MAX_UPLOAD_MB", "1")
+    big = b"a" * (1024 * 1024 + 1)
     _upload_no_options(app, "大文件.csv", big)
     assert not app.exception
     assert any("大文件.csv" in e.value and "上限" in e.value for e in app.error)
@@ -256,9 +273,12 @@ def test_confirm_import_saves_into_this_sessions_workspace_only(app):
     assert not app.exception and not app.error
     assert any("已导入 4 份登记表" in s.value for s in app.success)
     runs = app.dataframe[-1].value
-    assert runs["kind"].tolist() == ["coverage"]
+    assert runs["类型"].tolist() == ["覆盖率"]
+    assert list(runs.columns) == ["记录编号", "类型", "名称", "保存时间（UTC）"]
     path = app.session_state[sup.WORKSPACE_STATE_KEY]
     assert Path(path).is_file()
+    labels = {b.label for b in app.get("download_button")}
+    assert {"工作区文件（DuckDB）", "记录 1 Excel"} <= labels
 
 
 @pytest.mark.slow
@@ -272,7 +292,8 @@ def test_map_and_downloads_views(app):
     assert not app.exception and not app.error
     buttons = app.get("download_button")
     labels = {b.label for b in buttons}
-    assert {"Excel 工作簿", "CSV 对照表", "HTML 地图", "PNG 静态图"} <= labels
+    assert {"Excel 工作簿", "CSV 对照表（中文列名）", "HTML 地图", "PNG 静态图"} <= labels
+    assert all(not b.label.isascii() for b in buttons)  # every label in Chinese
 
 
 def _reached(at) -> tuple[int, int]:
@@ -379,3 +400,97 @@ def test_unreachable_township_target_is_a_message_not_a_traceback(siting):
     assert any(e.value.startswith("无法满足") for e in siting.error), [
         e.value for e in siting.error
     ]
+    text = next(e.value for e in siting.error if e.value.startswith("无法满足"))
+    assert "街道" in text and not any(w in text for w in ("target", "units", "Fix"))
+    assert not re.search(r"\d{12}", text)  # township names, not codes
+
+
+# ---------------------------------------------------------------- levels, isolation, exports
+def _card(at, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_city_cards_show_the_city_roll_up_with_every_target(app):
+    app.sidebar.selectbox(key="region").set_value("4201").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    run = sup.cached_coverage("4201", None, None)
+    city = run.summary[(run.summary["scope"] == "city") & (run.summary["unit_level"] == "township")]
+    for layer, label in (("elderly_care", "养老服务中心"), ("social_work", "社工站")):
+        row = city[city["layer"] == layer].iloc[0]
+        assert _card(app, label).value == f"{row['covered'] / row['units']:.1%}"
+    county = run.summary[(run.summary["scope"] == "county") & (run.summary["code"] == "420102")]
+    jiangan = county[(county["layer"] == "social_work") & (county["unit_level"] == "township")]
+    assert _card(app, "社工站").value != f"{jiangan['rate'].iloc[0]:.1%}"  # not 江岸区's
+    captions = [c.value for c in app.caption]
+    assert any("目标" in c and "专栏" in c and "未达标" in c for c in captions)
+    # the demo registers hold no facility in most of 武汉市: the page says so
+    assert any("示例登记表只有" in w.value for w in app.warning)
+    drill = next(d.value for d in app.dataframe if "代码" in d.value.columns)
+    assert len(drill) == 13 and "420103" in drill["代码"].tolist()
+
+
+def test_drill_down_from_city_to_county(app):
+    app.sidebar.selectbox(key="region").set_value("4201").run()
+    app.selectbox(key="drill_pick").set_value("420103").run()
+    app.button(key="drill_go").click().run()
+    assert not app.exception and not app.error
+    assert any("江汉区" in s.value for s in app.subheader)
+    drill = next(d.value for d in app.dataframe if "类型" in d.value.columns)
+    assert len(drill) == 15  # 江汉区's townships
+    app.button(key="drill_up").click().run()
+    assert any("武汉市" in s.value for s in app.subheader)
+
+
+def test_province_42_loads_naming_the_units_without_polygons(app):
+    app.sidebar.selectbox(key="region").set_value("42").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any("湖北省" in s.value for s in app.subheader)
+    note = " ".join(c.value for c in app.caption)
+    assert "荆州经济技术开发区（421071）" in note and "龙感湖管理区（421171）" in note
+    drill = next(d.value for d in app.dataframe if "代码" in d.value.columns)
+    assert "4201" in drill["代码"].tolist()
+
+
+def test_full_width_and_unknown_region_codes(app):
+    app.sidebar.selectbox(key="region").set_value("__other__").run()
+    app.sidebar.text_input(key="region_code").set_value("４２０１０２").run()
+    assert not app.exception and not app.error
+    assert any("江岸区" in s.value for s in app.subheader)
+    app.sidebar.text_input(key="region_code").set_value("999999").run()
+    assert not app.exception
+    assert any("999999 不在 2023 年统计用区划代码中" in e.value for e in app.error)
+
+
+def test_a_bad_upload_does_not_spoil_the_good_one(app):
+    gbk = (APP.parent / "data" / "demo" / "社工站_示例_GBK.csv").read_bytes()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    app.radio(key="register_source").set_value("上传登记表").run()
+    app.file_uploader(key="uploads").set_value(
+        [("社工站.csv", gbk, "text/csv"), ("照片.xlsx", png, "application/octet-stream")]
+    ).run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "照片.xlsx" in errors and "社工站.csv" not in errors
+    assert _card(app, "导入设施").value != "0 个"
+    assert _card(app, "社工站").value != "0.0%"
+
+
+def test_word_briefing_one_click(app):
+    import io
+
+    import docx
+
+    app.radio(key="view").set_value("下载").run()
+    app.checkbox(key="docx_reach").uncheck().run()
+    app.button(key="make_docx").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    doc = app.session_state["docx_file"]
+    assert doc.file_name.endswith(".docx")
+    d = docx.Document(io.BytesIO(doc.data))
+    assert d.paragraphs[0].text == "江岸区 民政服务设施覆盖情况简报"
+    header = [c.text for c in d.tables[0].rows[0].cells]
+    assert {"区域", "设施", "覆盖率", "目标", "结果"} <= set(header)
+    run = sup.cached_coverage("420102", None, None)
+    county = run.comparison[run.comparison["scope"] == "county"]
+    assert len(d.tables[0].rows) - 1 == len(county)
+    assert len(d.inline_shapes) == 1

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-    pass
-
+from typing import Final
 
 #: coordinate systems a planner can pick for an upload -> label
 CRS_CHOICES: Final[dict[str, str]] = {
@@ -16,6 +12,15 @@ CRS_CHOICES: Final[dict[str, str]] = {
     "gcj02": "GCJ-02（高德、腾讯拾取）",
     "bd09": "BD-09（百度拾取）",
 }
+
+
+def region_choices() -> dict[str, str]:
+    """The regions the sidebar offers: the demo districts, their city, province and 全国."""
+    from servicecircle.demo import DEMO_COUNTIES
+
+    out = {code: f"{name}（{code}，区县）" for code, name in DEMO_COUNTIES.items()}
+    out.update({"4201": "武汉市（4201，地级市）", "42": "湖北省（42，省）", "000000": "全国"})
+    return out
 
 
 #: plan key (None: every plan the region inherits) -> label
@@ -32,9 +37,10 @@ PLAN_CHOICES: Final[dict[str | None, str]] = {
 
 #: basemap key -> label
 BASEMAP_CHOICES: Final[dict[str, str]] = {
-    "osm": "OpenStreetMap",
+    "local": "本地矢量底图（区县边界、道路；离线可用）",
+    "osm": "OpenStreetMap 在线瓦片（需联网）",
     "tianditu": "天地图（需 TIANDITU_KEY）",
-    "amap": "高德",
+    "amap": "高德在线瓦片（需联网）",
     "none": "无底图",
 }
 
@@ -54,6 +60,27 @@ STATUS_LABELS: Final[dict[str, str]] = {
     "optimal": "最优解",
     "time_limit": "达到时间上限（取当前最好解）",
     "heuristic": "启发式解",
+    "feasible": "可行解",
+    "infeasible": "无可行解",
+}
+
+
+#: solver key -> label
+SOLVER_LABELS: Final[dict[str, str]] = {
+    "what-if": "方案测算",
+    "highs": "精确求解（HiGHS）",
+    "greedy": "贪心",
+    "greedy+swap": "贪心 + 交换",
+    "brute": "穷举",
+}
+
+
+#: workspace run kind -> label
+RUN_KINDS: Final[dict[str, str]] = {
+    "coverage": "覆盖率",
+    "siting": "选址方案",
+    "demo": "示例",
+    "reach": "15分钟服务圈",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from servicecircle.cli import common
 
@@ -29,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     common.add_plan_args(cov)
     common.add_output_args(cov, "out/coverage")
+    cov.add_argument(
+        "--docx", type=Path, help="also write the Word briefing (简报, .docx) to this path"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
         run_id = ws.save_run(
             "coverage", cov.params, {"comparison": cov.comparison, "summary": cov.summary}
         )
+    if args.docx:
+        from servicecircle.briefing import write_briefing
+
+        args.docx.parent.mkdir(parents=True, exist_ok=True)
+        paths["docx"] = write_briefing(args.docx, cov, map_png=paths["png"])
     common.print_report(imported.report)
     print(console_table(cov.comparison))
     common.print_outputs(args, run_id, paths)

@@ -22,13 +22,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--basemap", choices=["osm", "tianditu", "amap", "none"], default="osm")
     demo.add_argument("--skip-reach", action="store_true", help="skip the 15-minute service circle")
     demo.add_argument("--skip-siting", action="store_true", help="skip the k = 5 siting run")
+    demo.add_argument(
+        "--docx", type=Path, help="also write the Word briefing (简报, .docx) to this path"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; see :func:`servicecircle.demo.run_demo`."""
     from servicecircle.demo import run_demo
 
-    return run_demo(
+    code = run_demo(
         region=args.region,
         plan=args.plan,
         out=args.out,
@@ -36,3 +39,10 @@ def run(args: argparse.Namespace) -> int:
         reach=not args.skip_reach,
         siting=not args.skip_siting,
     )
+    if code == 0 and args.docx:
+        from servicecircle.briefing import demo_briefing
+
+        args.docx.parent.mkdir(parents=True, exist_ok=True)
+        path = demo_briefing(args.docx, out=args.out, region=args.region, plan=args.plan)
+        print(f"  {'docx':<24} {path}")
+    return code
