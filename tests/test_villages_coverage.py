@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis.coverage import coverage_summary
-from analysis.targets import compare_with_targets, measured_levels, measuring_paths
+from analysis.targets import compare_with_targets, measured_levels
 from analysis.villages import assign_villages, village_summary
 from geo.layers import DEFAULT_UNIT_LEVEL, LAYER_KEYWORDS, LAYERS, TOWNSHIP_LAYERS, layers_in_text
 from geo.plans import read_plan_targets
@@ -151,29 +150,3 @@ def test_existing_layers_keep_their_keywords_and_new_phrases_win():
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_every_layer_has_a_unit(layer):
     assert DEFAULT_UNIT_LEVEL[layer] in measured_levels()[layer]
-
-
-def test_every_catalogue_target_has_a_measuring_path():
-    cat = read_plan_targets()
-    paths = measuring_paths(cat)
-    assert paths.target_id.tolist() == cat.target_id.tolist()
-    assert paths.measured.all(), paths[~paths.measured]
-    # the levels claimed are the ones the coverage functions really produce
-    fac = _facilities()
-    assigned = fac.join(assign_villages(fac, VILLAGES))
-    produced = set(
-        zip(
-            *village_summary(VILLAGES, assigned, COUNTIES, TOWNSHIPS)[
-                ["layer", "unit_level"]
-            ].T.values
-        )
-    )
-    twp = coverage_summary(
-        TOWNSHIPS,
-        pd.DataFrame({"layer": [], "township_code": [], "county_code": []}),
-        COUNTIES,
-        layers=[k for k in LAYERS if DEFAULT_UNIT_LEVEL[k] in ("township", "county")],
-    )
-    produced |= set(zip(twp.layer, twp.unit_level))
-    numeric = cat[cat.unit_level != "reach"]
-    assert set(zip(numeric.layer, numeric.unit_level)) <= produced
