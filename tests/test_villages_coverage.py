@@ -150,3 +150,34 @@ def test_existing_layers_keep_their_keywords_and_new_phrases_win():
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_every_layer_has_a_unit(layer):
     assert DEFAULT_UNIT_LEVEL[layer] in measured_levels()[layer]
+
+
+def test_register_rows_get_the_new_layers_and_their_declared_units(tmp_path):
+    """A real register file: the 类型 column names the new layers, and the declared 所属社区/村
+    and 12-digit codes are read back on the reader's own row numbers (title row included)."""
+    import openpyxl
+
+    from geo.registers import read_register
+    from geo.villages import declared_villages
+
+    path = tmp_path / "村级设施.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["珠山区村级养老设施登记表（示例）"])  # a title row above the header
+    sheet.append(["名称", "类型", "所属街道", "所属社区", "村级代码"])
+    sheet.append(["风景路日照中心", "社区日间照料中心", "石狮埠街道", "风景路社区", ""])
+    sheet.append(["湖田互助点", "农村互助养老服务站", "竟成街道", "", "360203011206"])
+    sheet.append(["珠山民政服务站", "民政服务站", "珠山街道", "", ""])
+    sheet.append(["老年活动室", "日间照料中心", "珠山街道", "", ""])
+    book.save(path)
+    result = read_register(path)
+    assert result.facilities["layer"].tolist() == [
+        "day_care",
+        "mutual_aid",
+        "civil_station",
+        "elderly_care",
+    ]
+    declared = declared_villages(path)
+    rows = result.facilities["source_row"].tolist()
+    assert declared.loc[rows, "village_declared"].tolist() == ["风景路社区", "", "", ""]
+    assert declared.loc[rows, "village_code_declared"].tolist() == ["", "360203011206", "", ""]
