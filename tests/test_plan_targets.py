@@ -22,6 +22,7 @@ from analysis.targets import (
     STATUS_NO_UNITS,
     STATUS_NOT_MET,
     compare_with_targets,
+    measuring_paths,
     reach_targets,
     region_prefixes,
     targets_for_region,
@@ -442,3 +443,35 @@ def test_targets_command_measures_on_registers(capsys) -> None:
     assert "未测：需要社区日间照料机构登记表" in lines["zs-day-com-2025-table"]
     assert "未测：需要养老服务中心登记表" in lines["zs-eld-twp-2025-table"]
     assert "servicecircle reach" in lines["zs-reach-2025-text"]
+
+
+def test_every_catalogue_target_has_a_measuring_path():
+    cat = read_plan_targets()
+    paths = measuring_paths(cat)
+    assert paths.target_id.tolist() == cat.target_id.tolist()
+    assert paths.measured.all(), paths[~paths.measured]
+    # the levels claimed are the ones the coverage functions really produce (on the drawn
+    # 甲/乙 county of tests/test_villages_coverage.py)
+    from analysis.coverage import coverage_summary
+    from analysis.villages import assign_villages, village_summary
+    from geo.layers import DEFAULT_UNIT_LEVEL, LAYERS
+    from tests.test_villages_coverage import COUNTIES, TOWNSHIPS, VILLAGES, _facilities
+
+    fac = _facilities()
+    assigned = fac.join(assign_villages(fac, VILLAGES))
+    produced = set(
+        zip(
+            *village_summary(VILLAGES, assigned, COUNTIES, TOWNSHIPS)[
+                ["layer", "unit_level"]
+            ].T.values
+        )
+    )
+    twp = coverage_summary(
+        TOWNSHIPS,
+        pd.DataFrame({"layer": [], "township_code": [], "county_code": []}),
+        COUNTIES,
+        layers=[k for k in LAYERS if DEFAULT_UNIT_LEVEL[k] in ("township", "county")],
+    )
+    produced |= set(zip(twp.layer, twp.unit_level))
+    numeric = cat[cat.unit_level != "reach"]
+    assert set(zip(numeric.layer, numeric.unit_level)) <= produced

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis.coverage import coverage_summary
-from analysis.targets import compare_with_targets, measured_levels, measuring_paths
+from analysis.targets import compare_with_targets, measured_levels
 from analysis.villages import assign_villages, village_summary
 from geo.layers import DEFAULT_UNIT_LEVEL, LAYER_KEYWORDS, LAYERS, TOWNSHIP_LAYERS, layers_in_text
 from geo.plans import read_plan_targets
@@ -153,27 +152,32 @@ def test_every_layer_has_a_unit(layer):
     assert DEFAULT_UNIT_LEVEL[layer] in measured_levels()[layer]
 
 
-def test_every_catalogue_target_has_a_measuring_path():
-    cat = read_plan_targets()
-    paths = measuring_paths(cat)
-    assert paths.target_id.tolist() == cat.target_id.tolist()
-    assert paths.measured.all(), paths[~paths.measured]
-    # the levels claimed are the ones the coverage functions really produce
-    fac = _facilities()
-    assigned = fac.join(assign_villages(fac, VILLAGES))
-    produced = set(
-        zip(
-            *village_summary(VILLAGES, assigned, COUNTIES, TOWNSHIPS)[
-                ["layer", "unit_level"]
-            ].T.values
-        )
-    )
-    twp = coverage_summary(
-        TOWNSHIPS,
-        pd.DataFrame({"layer": [], "township_code": [], "county_code": []}),
-        COUNTIES,
-        layers=[k for k in LAYERS if DEFAULT_UNIT_LEVEL[k] in ("township", "county")],
-    )
-    produced |= set(zip(twp.layer, twp.unit_level))
-    numeric = cat[cat.unit_level != "reach"]
-    assert set(zip(numeric.layer, numeric.unit_level)) <= produced
+def test_register_rows_get_the_new_layers_and_their_declared_units(tmp_path):
+    """A real register file: the 类型 column names the new layers, and the declared 所属社区/村
+    and 12-digit codes are read back on the reader's own row numbers (title row included)."""
+    import openpyxl
+
+    from geo.registers import read_register
+    from geo.villages import declared_villages
+
+    path = tmp_path / "村级设施.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["珠山区村级养老设施登记表（示例）"])  # a title row above the header
+    sheet.append(["名称", "类型", "所属街道", "所属社区", "村级代码"])
+    sheet.append(["风景路日照中心", "社区日间照料中心", "石狮埠街道", "风景路社区", ""])
+    sheet.append(["湖田互助点", "农村互助养老服务站", "竟成街道", "", "360203011206"])
+    sheet.append(["珠山民政服务站", "民政服务站", "珠山街道", "", ""])
+    sheet.append(["老年活动室", "日间照料中心", "珠山街道", "", ""])
+    book.save(path)
+    result = read_register(path)
+    assert result.facilities["layer"].tolist() == [
+        "day_care",
+        "mutual_aid",
+        "civil_station",
+        "elderly_care",
+    ]
+    declared = declared_villages(path)
+    rows = result.facilities["source_row"].tolist()
+    assert declared.loc[rows, "village_declared"].tolist() == ["风景路社区", "", "", ""]
+    assert declared.loc[rows, "village_code_declared"].tolist() == ["", "360203011206", "", ""]

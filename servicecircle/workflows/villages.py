@@ -65,7 +65,10 @@ def village_run(
 
         polygons, _ = read_polygons(village_polygons, what="village boundary")
     chosen = facilities[facilities["layer"].isin(layers)].copy()
-    declared = _declared(register_specs)
+    # only the files that can hold a village layer are read again for 所属社区/村 and codes
+    declared = _declared(
+        [s for s in register_specs if getattr(s, "layer", None) in (None, *layers)]
+    )
     if not declared.empty:
         key = list(zip(chosen["source_file"].astype(str), chosen["source_row"].astype(int)))
         for col in ("village_declared", "village_code_declared"):
