@@ -89,7 +89,6 @@ def registers_input(region_code: str) -> tuple[sup.UploadedRegister, ...] | None
         )
         return None
     limit = sup.max_upload_mb()
-    sup.chinese_uploader_texts(limit_mb=limit)
     files = st.file_uploader(
         f"上传设施登记表（可多选；每个不超过 {limit:g} MB）",
         type=list(sup.UPLOAD_TYPES),
@@ -195,6 +194,7 @@ def main() -> None:
     st.set_page_config(page_title="民政服务设施覆盖评估", page_icon="🏘️", layout="wide")
     st.title("民政服务设施覆盖评估")
     st.caption("养老服务中心 · 社工站 · 骨灰安放设施 · 未成年人保护工作站：对照“十四五”规划目标")
+    sup.chinese_uploader_texts(limit_mb=sup.max_upload_mb())  # every uploader of the page
     typed, plan, basemap = sidebar()
     if not typed:
         st.info("请在左侧输入区划代码。")

@@ -320,6 +320,13 @@ def test_reach_view_never_falls_as_minutes_grow(app):
     assert points_10 == points_30 == points
     assert reached_10 <= reached_15 <= reached_30
     assert any("一刻钟" in c.value or "15分钟" in c.value for c in app.caption)
+    # uniform 60+ weights within the county: the weighted share is not shown twice
+    assert not any(m.label == "按60岁以上人口加权" for m in app.metric)
+    assert any("权重相同" in c.value for c in app.caption)
+    app.toggle(key="reach_exports").set_value(True).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    files = {b.label for b in app.get("download_button")}
+    assert {"15分钟圈 Excel", "15分钟圈 HTML 地图", "15分钟圈 PNG 静态图"} <= files
 
 
 def test_reach_view_explains_regions_without_streets(app):
@@ -389,6 +396,13 @@ def test_best_k_exact_never_worse_than_greedy_and_scenarios_saved(siting):
     assert any("已保存 2 个方案" in s.value for s in siting.success)
     runs = sup.workspace_runs(Path(siting.session_state[sup.WORKSPACE_STATE_KEY]))
     assert runs["kind"].tolist() == ["siting", "siting"]
+    assert table["求解"].tolist()[-2:] == ["精确求解（HiGHS）", "贪心 + 交换"]
+    chosen = _table_with(siting, "编号")
+    assert "新增可达60岁以上人口（人，估算）" in chosen.columns
+    siting.toggle(key="siting_exports").set_value(True).run()
+    assert not siting.exception and not siting.error, [e.value for e in siting.error]
+    files = {b.label for b in siting.get("download_button")}
+    assert {"选址方案 Excel", "选址 HTML 地图", "选址 PNG 静态图"} <= files
 
 
 @pytest.mark.slow
@@ -403,6 +417,17 @@ def test_unreachable_township_target_is_a_message_not_a_traceback(siting):
     text = next(e.value for e in siting.error if e.value.startswith("无法满足"))
     assert "街道" in text and not any(w in text for w in ("target", "units", "Fix"))
     assert not re.search(r"\d{12}", text)  # township names, not codes
+    # the map, the methods and the rest of the view are still there
+    assert siting.radio(key="siting_kind").value == "township_target"
+
+
+@pytest.mark.slow
+def test_bad_candidate_file_stays_in_its_box(siting):
+    siting.file_uploader(key="candidate_upload").upload("候选.xlsx", b"not a workbook").run()
+    assert not siting.exception
+    assert any("候选.xlsx" in e.value and "其余功能照常" in e.value for e in siting.error)
+    assert siting.radio(key="siting_kind").value == "what_if"  # the methods are still there
+    assert any("覆盖矩阵用时" in c.value for c in siting.caption)
 
 
 # ---------------------------------------------------------------- levels, isolation, exports

@@ -164,13 +164,19 @@ def finish_map(
     basemap: str,
     many: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoSeries | None = None,
+    for_page: bool = True,
 ) -> folium.Map:
     """The app's touches to a map: vendored Leaflet, the local basemap (on a canvas), the
-    tile fallback and the big point layers. In place; returns the map."""
+    tile fallback and the big point layers. In place; returns the map.
+
+    ``for_page`` False keeps Leaflet's CDN links for :func:`geo.export.save_html`, which
+    inlines the vendored files itself (a downloaded map).
+    """
     from analysis.maps.basemaps import display_transform
     from analysis.maps.style import LAYER_COLOURS, OTHER_LAYER_COLOUR
 
-    _use_vendored_leaflet(fmap)
+    if for_page:
+        _use_vendored_leaflet(fmap)
     transform = display_transform(tile_basemap(basemap))
     groups = []
     if basemap != "none":

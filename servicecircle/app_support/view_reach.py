@@ -158,7 +158,7 @@ def show_reach(
                 region_code,
                 run,
                 reach,
-                reach_folium_map(run, reach, basemap=basemap, sources=sources),
+                reach_folium_map(run, reach, basemap=basemap, sources=sources, for_page=False),
                 sources=sources,
             )
         cols = st.columns(len(files))

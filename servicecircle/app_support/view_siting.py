@@ -245,7 +245,12 @@ def show_scenarios(
     if st.toggle("生成选址下载文件（Excel、HTML 地图、PNG 静态图）", key="siting_exports"):
         with st.spinner("正在生成选址方案的 Excel、HTML 地图和 PNG……"):
             fmap = siting_folium_map(
-                problem, clicks=[], scenario=latest, basemap=basemap, sources=sources
+                problem,
+                clicks=[],
+                scenario=latest,
+                basemap=basemap,
+                sources=sources,
+                for_page=False,
             )
             files = siting_downloads(region_code, problem, scenarios, fmap, sources=sources)
         cols = st.columns(len(files))
