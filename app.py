@@ -176,7 +176,8 @@ def confirm_import(region_code, registers, imported, run) -> None:
 
 def load_all(region_code, registers, plan):
     """Region, import and coverage run, with a status box naming each step."""
-    with st.status("正在读取区划和乡镇边界、校验登记表、计算覆盖率……", expanded=False) as status:
+    slow = "（全国约 4 万个乡镇，首次约需 2 分钟）" if region_code == sup.NATIONAL_CODE else ""
+    with st.status(f"正在读取区划和乡镇边界、校验登记表、计算覆盖率{slow}……") as status:
         bar = st.progress(0.0, text="第 1 步（共 3 步）：读取区划和乡镇边界")
         region = sup.cached_region(region_code)
         bar.progress(1 / 3, text="第 2 步（共 3 步）：读取并校验登记表")
