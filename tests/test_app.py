@@ -86,6 +86,38 @@ def test_basemap_problem_asks_for_the_tianditu_key_only_when_missing():
     assert "未知" in sup.basemap_problem("google", environ={})
 
 
+def test_local_basemap_tile_fallback_and_fast_points_on_the_map():
+    from types import SimpleNamespace
+
+    import folium
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from servicecircle.app_support.basemap import TILE_ERROR_NOTICE, finish_map, split_big_layers
+
+    facilities = gpd.GeoDataFrame(
+        {"layer": ["elderly_care"] * 5 + ["social_work"] * 2, "name": list("abcdefg")},
+        geometry=[Point(114.3 + i / 1000, 30.6) for i in range(7)],
+        crs=4326,
+    )
+    small, many = split_big_layers(facilities, limit=3)
+    assert small["layer"].tolist() == ["social_work"] * 2
+    assert many["layer"].tolist() == ["elderly_care"] * 5
+    run = SimpleNamespace(
+        region=SimpleNamespace(
+            county_polygons=gpd.GeoDataFrame(geometry=[box(114.2, 30.5, 114.4, 30.7)], crs=4326)
+        )
+    )
+    fmap = folium.Map(tiles=None)
+    folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", attr="OSM").add_to(fmap)
+    html = finish_map(fmap, run, basemap="osm", many=many).get_root().render()
+    assert "tileerror" in html and TILE_ERROR_NOTICE in html  # tiles fail -> local basemap
+    assert "scBase" in html and "[30.5,114.2]" in html.replace(" ", "")  # the county outline
+    assert html.count("养老服务中心：") == 5  # the big layer's points, named
+    blank = finish_map(folium.Map(tiles=None), run, basemap="none").get_root().render()
+    assert "[30.5,114.2]" not in blank.replace(" ", "")  # 无底图: no lines
+
+
 def _comparison() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -49,7 +49,7 @@ def test_write_docx_headings_table_picture_and_plain_text(tmp_path):
     Image.new("RGB", (40, 20), "white").save(png)
     frame = pd.DataFrame(
         {
-            "name": ["=HYPERLINK(\"x\")", "甲\x07街道"],
+            "name": ['=HYPERLINK("x")', "甲\x07街道"],
             "rate": [0.5, 0.25],
             "status": ["达标", "未达标"],
             "uncovered_names": [["乙", "丙"], []],
@@ -175,10 +175,11 @@ def test_demo_notice_names_the_districts_with_demo_registers():
 
 
 def test_solver_notes_and_infeasibility_in_chinese_with_names():
-    from servicecircle.app_support.wording import in_chinese
+    from servicecircle.wording import in_chinese
 
     names = {"420102001000": "大智街道", "420102002000": "一元街道"}
     assert in_chinese("minimum number of sites: 7") == "最少需新增 7 处"
+    assert in_chinese("0 improving move(s)") == "局部搜索改进 0 次"
     assert in_chinese("3 of 17 units covered; the target needs 17") == (
         "已覆盖 3 / 17 个乡镇（街道），目标需要 17 个"
     )

@@ -600,6 +600,23 @@ def test_app_in_browser_levels_province_and_isolated_uploads(bundle, browser, tm
             assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-pane canvas")  # boundaries
         finally:
             browser.switch_to.default_content()
+        # online tiles chosen on this offline machine: dropped, and the map says so
+        _choose(browser, "底图", "OpenStreetMap 在线瓦片（需联网）")
+        _idle(browser)
+        _enter_map_frame(browser, min_paths=10, what="the coverage map with OSM tiles")
+        try:
+            notice = _wait(
+                browser,
+                lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, ".sc-offline")), None),
+                "the offline notice on the map",
+                timeout_s=60,
+            )
+            assert "已改用本地矢量底图" in notice.text
+        finally:
+            browser.switch_to.default_content()
+        _choose(browser, "底图", "本地矢量底图（区县边界、道路；离线可用）")
+        _idle(browser)
+        browser.get_log("browser")  # the failed tile requests are this machine's, not the app's
         _radio(browser, "覆盖率")
 
         # 武汉市: the cards are the city roll-up, with the demo notice

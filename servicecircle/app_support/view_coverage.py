@@ -159,7 +159,9 @@ def show_map(run: CoverageRun, *, basemap: str, sources: tuple[str, ...]) -> Non
     with st.status(f"正在绘制地图（{n} 处设施）……", expanded=False) as status:
         fmap = coverage_folium_map(run, layer=layer, basemap=basemap)
         status.update(label=f"地图已绘制（{n} 处设施）", state="complete")
-    st_folium(fmap, key=f"coverage_map_{layer}", height=560, width=None, returned_objects=[])
+    st_folium(
+        fmap, key=f"coverage_map_{layer}_{basemap}", height=560, width=None, returned_objects=[]
+    )
     map_caption(sources, big=n > BIG_LAYER_POINTS)
 
 
