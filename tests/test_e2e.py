@@ -603,17 +603,20 @@ def test_app_in_browser_levels_province_and_isolated_uploads(bundle, browser, tm
         # online tiles chosen on this offline machine: dropped, and the map says so
         _choose(browser, "底图", "OpenStreetMap 在线瓦片（需联网）")
         _idle(browser)
-        _enter_map_frame(browser, min_paths=10, what="the coverage map with OSM tiles")
-        try:
-            notice = _wait(
-                browser,
-                lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, ".sc-offline")), None),
-                "the offline notice on the map",
-                timeout_s=60,
-            )
-            assert "已改用本地矢量底图" in notice.text
-        finally:
-            browser.switch_to.default_content()
+
+        def offline_notice(d):  # the frame afresh on every poll: the new map replaces the old
+            d.switch_to.default_content()
+            frames = d.find_elements(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+            if not frames:
+                return None
+            d.switch_to.frame(frames[0])
+            found = d.find_elements(By.CSS_SELECTOR, ".sc-offline")
+            text = found[0].text if found else None
+            d.switch_to.default_content()
+            return text
+
+        notice = _wait(browser, offline_notice, "the offline notice on the map", timeout_s=90)
+        assert "已改用本地矢量底图" in notice
         _choose(browser, "底图", "本地矢量底图（区县边界、道路；离线可用）")
         _idle(browser)
         browser.get_log("browser")  # the failed tile requests are this machine's, not the app's
