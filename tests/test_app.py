@@ -434,7 +434,7 @@ def test_best_k_exact_never_worse_than_greedy_and_scenarios_saved(siting):
     siting.toggle(key="siting_exports").set_value(True).run()
     assert not siting.exception and not siting.error, [e.value for e in siting.error]
     files = {b.label for b in siting.get("download_button")}
-    assert {"选址方案 Excel", "选址 HTML 地图", "选址 PNG 静态图"} <= files
+    assert {"选址方案 Excel", "选址方案 HTML 地图", "选址方案 PNG 静态图"} <= files
 
 
 @pytest.mark.slow
@@ -488,7 +488,7 @@ def test_city_cards_show_the_city_roll_up_with_every_target(app):
 
 def test_drill_down_from_city_to_county(app):
     app.sidebar.selectbox(key="region").set_value("4201").run()
-    app.selectbox(key="drill_pick").set_value("420103").run()
+    app.selectbox(key="drill_pick_4201").set_value("420103").run()
     app.button(key="drill_go").click().run()
     assert not app.exception and not app.error
     assert any("江汉区" in s.value for s in app.subheader)
@@ -551,3 +551,22 @@ def test_word_briefing_one_click(app):
     county = run.comparison[run.comparison["scope"] == "county"]
     assert len(d.tables[0].rows) - 1 == len(county)
     assert len(d.inline_shapes) == 1
+
+
+def test_stale_session_workspaces_are_removed(tmp_path):
+    import os
+    import time
+
+    from servicecircle.app_support.workspace import SESSION_PREFIX, remove_stale_workspaces
+
+    old, new = tmp_path / f"{SESSION_PREFIX}old", tmp_path / f"{SESSION_PREFIX}new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "workspace.duckdb").write_bytes(b"x")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    other = tmp_path / "someone-else"
+    other.mkdir()
+    os.utime(other, (two_days_ago, two_days_ago))
+    assert remove_stale_workspaces(root=tmp_path) == [old]
+    assert not old.exists() and new.is_dir() and other.is_dir()
