@@ -352,6 +352,13 @@ def test_reach_view_never_falls_as_minutes_grow(app):
     assert points_10 == points_30 == points
     assert reached_10 <= reached_15 <= reached_30
     assert any("一刻钟" in c.value or "15分钟" in c.value for c in app.caption)
+    # the sources are printed under the map: no box of them over the district
+    from servicecircle.app_support.maps import reach_folium_map
+
+    run = sup.cached_coverage("420102", None, None)
+    reach = sup.cached_reach("420102", None, minutes=30.0, walk_speed_m_s=1.0)
+    assert "数据来源" not in reach_folium_map(run, reach, basemap="local").get_root().render()
+    assert any(c.value.startswith("数据来源：") and "道路" in c.value for c in app.caption)
     # uniform 60+ weights within the county: the weighted share is not shown twice
     assert not any(m.label == "按60岁以上人口加权" for m in app.metric)
     assert any("权重相同" in c.value for c in app.caption)
