@@ -157,6 +157,15 @@ def _lines(geoms: Any, transform: Any, *, tolerance_deg: float) -> list[list[lis
     return out
 
 
+def _tolerance_deg(polygons: Any) -> float:
+    """Simplification for the outline: ~20 m for a district, coarser as the region grows
+    (a province or 全国 stays a light page)."""
+    if polygons is None or not len(polygons):
+        return 0.0002
+    minx, _, maxx, _ = polygons.total_bounds
+    return max(0.0002, float(maxx - minx) / 3000.0)
+
+
 def finish_map(
     fmap: folium.Map,
     run: Any,
@@ -195,7 +204,9 @@ def finish_map(
                 "weight": 2,
                 "opacity": 0.8,
                 "lines": _lines(
-                    run.region.county_polygons.geometry, transform, tolerance_deg=0.0002
+                    run.region.county_polygons.geometry,
+                    transform,
+                    tolerance_deg=_tolerance_deg(run.region.county_polygons),
                 ),
             }
         )
