@@ -420,6 +420,37 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
         browser.save_screenshot(str(shots / "siting.png"))
         _assert_chinese_page(browser, "on the siting view")
 
+        # Streamlit's own "Select all" of a multiselect reads 全选
+        def open_multiselect(d):
+            box = next(
+                (
+                    b
+                    for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stMultiSelect"]')
+                    if "假设关闭的现有设施" in b.text
+                ),
+                None,
+            )
+            if box is None:
+                return False
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+            box.find_element(By.TAG_NAME, "input").click()
+            return True
+
+        _wait(browser, open_multiselect, "the what-if multiselect")
+        select_all = _wait(
+            browser,
+            lambda d: next(
+                iter(d.find_elements(By.CSS_SELECTOR, '[data-key="__select_all__"]')), None
+            ),
+            "the multiselect's select-all option",
+        )
+        shown = browser.execute_script(
+            "return getComputedStyle(arguments[0].firstElementChild, '::after').content",
+            select_all,
+        )
+        assert shown == '"全选"', shown
+        ActionChains(browser).send_keys("\ue00c").perform()  # Escape closes the list
+
         # every result downloads: the siting scenarios, the 15-minute tables, the briefing
         folder = _downloads_to(browser, tmp_path / "downloads")
         _toggle(browser, "生成选址下载文件")
