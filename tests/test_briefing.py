@@ -249,3 +249,37 @@ def test_png_in_docx_is_a_real_image(offline, tmp_path):
     blob = d.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
     image = d.part.related_parts[blob].blob
     assert Image.open(io.BytesIO(image)).size[0] > 500
+
+
+def test_reach_figures_from_saved_tables_add_up_per_county(run_4201, tmp_path):
+    from servicecircle.briefing import reach_from_tables, write_briefing
+
+    by_township = pd.DataFrame(
+        {
+            "code": ["420102001", "420102002", "420103001", "x"],
+            "county_code": ["420102", "420102", "420103", None],
+            "points": [10, 6, 4, 9],
+            "points_reached": [5, 3, None, 9],
+        }
+    )
+    scenarios = pd.DataFrame(
+        {
+            "walk_speed_m_s": [1.0, 0.8],
+            "radius_m": [900.0, 720.0],
+            "share_points": [0.4, 0.3],
+            "share_points_straight_line": [0.6, 0.5],
+        }
+    )
+    reach = reach_from_tables(
+        by_township, scenarios, counties=run_4201.region.counties, minutes=15, walk_speed_m_s=1.0
+    )
+    got = reach.by_county.set_index("code")
+    assert got.loc["420102", ["points", "points_reached"]].tolist() == [16, 8]
+    assert got.loc["420103", "share_points"] == 0  # no reached count: none reached
+    assert got.loc["420102", "name"] == "江岸区" and "x" not in got.index
+    d = docx.Document(str(write_briefing(tmp_path / "r.docx", run_4201, reach=reach)))
+    texts = [p.text for p in d.paragraphs]
+    assert "江岸区：8 / 16 个居住小区在 15 分钟步行范围内（50.0%）" in texts
+    speeds = next(t for t in d.tables if t.rows[0].cells[0].text == "步行速度（米/秒）")
+    assert [r.cells[2].text for r in speeds.rows[1:]] == ["40.0%", "30.0%"]
+    assert texts[-1] == "© OpenStreetMap contributors (ODbL)"
