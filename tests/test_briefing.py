@@ -283,3 +283,32 @@ def test_reach_figures_from_saved_tables_add_up_per_county(run_4201, tmp_path):
     speeds = next(t for t in d.tables if t.rows[0].cells[0].text == "步行速度（米/秒）")
     assert [r.cells[2].text for r in speeds.rows[1:]] == ["40.0%", "30.0%"]
     assert texts[-1] == "© OpenStreetMap contributors (ODbL)"
+
+
+def test_national_roll_up_adds_the_provinces_and_holds_them_to_the_targets():
+    from types import SimpleNamespace
+
+    from analysis.coverage import SUMMARY_COLUMNS
+    from analysis.targets import compare_with_targets, targets_for_region
+    from geo.plans import read_plan_targets
+    from servicecircle.app_support.levels import headlines, level_comparison
+
+    summary = pd.DataFrame(
+        [
+            ["province", "42", "湖北省", "elderly_care", "township", 10, 7, 0.7, ["a"], ["甲"]],
+            ["province", "36", "江西省", "elderly_care", "township", 30, 5, 5 / 30, [], []],
+        ],
+        columns=SUMMARY_COLUMNS,
+    )
+    targets = targets_for_region(read_plan_targets(), region_code="000000")
+    run = SimpleNamespace(
+        region=SimpleNamespace(code="000000"),
+        summary=summary,
+        targets=targets,
+        comparison=compare_with_targets(summary, targets),
+    )
+    comparison = level_comparison(run)
+    (card,) = headlines(comparison, scope="national", code="000000", targets=targets)
+    assert (card.covered, card.units) == (12, 40) and card.rate == pytest.approx(0.3)
+    assert card.targets and all(t.status == "未达标" for t in card.targets)
+    assert card.targets[0].units_needed == 12  # 60 % of 40 = 24 covered: 12 more
