@@ -89,7 +89,6 @@ def registers_input(region_code: str) -> tuple[sup.UploadedRegister, ...] | None
         )
         return None
     limit = sup.max_upload_mb()
-    sup.chinese_uploader_texts(limit_mb=limit)
     files = st.file_uploader(
         f"上传设施登记表（可多选；每个不超过 {limit:g} MB）",
         type=list(sup.UPLOAD_TYPES),
@@ -177,7 +176,8 @@ def confirm_import(region_code, registers, imported, run) -> None:
 
 def load_all(region_code, registers, plan):
     """Region, import and coverage run, with a status box naming each step."""
-    with st.status("正在读取区划和乡镇边界、校验登记表、计算覆盖率……", expanded=False) as status:
+    slow = "（全国约 4 万个乡镇，首次约需 2 分钟）" if region_code == sup.NATIONAL_CODE else ""
+    with st.status(f"正在读取区划和乡镇边界、校验登记表、计算覆盖率{slow}……") as status:
         bar = st.progress(0.0, text="第 1 步（共 3 步）：读取区划和乡镇边界")
         region = sup.cached_region(region_code)
         bar.progress(1 / 3, text="第 2 步（共 3 步）：读取并校验登记表")
@@ -195,6 +195,7 @@ def main() -> None:
     st.set_page_config(page_title="民政服务设施覆盖评估", page_icon="🏘️", layout="wide")
     st.title("民政服务设施覆盖评估")
     st.caption("养老服务中心 · 社工站 · 骨灰安放设施 · 未成年人保护工作站：对照“十四五”规划目标")
+    sup.chinese_uploader_texts(limit_mb=sup.max_upload_mb())  # every uploader of the page
     typed, plan, basemap = sidebar()
     if not typed:
         st.info("请在左侧输入区划代码。")

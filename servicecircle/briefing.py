@@ -213,11 +213,12 @@ def reach_blocks(reach: ReachFigures) -> list[Any]:
 def siting_blocks(scenario: Any) -> list[Any]:
     """The siting recommendation: the scenario's sites in order, with what each adds."""
     from geo.export import Paragraph, Table
+    from servicecircle.wording import in_chinese
 
     c = scenario.chosen
-    blocks: list[Any] = [
-        Paragraph(f"方案：{scenario.name}。" + "；".join(str(n) for n in scenario.notes))
-    ]
+    name = scenario.name.replace("greedy+swap", "贪心 + 交换").replace("exact", "精确")
+    notes = "；".join(in_chinese(str(n)) for n in scenario.notes)
+    blocks: list[Any] = [Paragraph(f"方案：{name}。{notes}")]
     if len(c):
         blocks.append(
             Table(

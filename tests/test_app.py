@@ -86,6 +86,38 @@ def test_basemap_problem_asks_for_the_tianditu_key_only_when_missing():
     assert "未知" in sup.basemap_problem("google", environ={})
 
 
+def test_local_basemap_tile_fallback_and_fast_points_on_the_map():
+    from types import SimpleNamespace
+
+    import folium
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from servicecircle.app_support.basemap import TILE_ERROR_NOTICE, finish_map, split_big_layers
+
+    facilities = gpd.GeoDataFrame(
+        {"layer": ["elderly_care"] * 5 + ["social_work"] * 2, "name": list("abcdefg")},
+        geometry=[Point(114.3 + i / 1000, 30.6) for i in range(7)],
+        crs=4326,
+    )
+    small, many = split_big_layers(facilities, limit=3)
+    assert small["layer"].tolist() == ["social_work"] * 2
+    assert many["layer"].tolist() == ["elderly_care"] * 5
+    run = SimpleNamespace(
+        region=SimpleNamespace(
+            county_polygons=gpd.GeoDataFrame(geometry=[box(114.2, 30.5, 114.4, 30.7)], crs=4326)
+        )
+    )
+    fmap = folium.Map(tiles=None)
+    folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", attr="OSM").add_to(fmap)
+    html = finish_map(fmap, run, basemap="osm", many=many).get_root().render()
+    assert "tileerror" in html and TILE_ERROR_NOTICE in html  # tiles fail -> local basemap
+    assert "scBase" in html and "[30.5,114.2]" in html.replace(" ", "")  # the county outline
+    assert html.count("养老服务中心：") == 5  # the big layer's points, named
+    blank = finish_map(folium.Map(tiles=None), run, basemap="none").get_root().render()
+    assert "[30.5,114.2]" not in blank.replace(" ", "")  # 无底图: no lines
+
+
 def _comparison() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -320,6 +352,20 @@ def test_reach_view_never_falls_as_minutes_grow(app):
     assert points_10 == points_30 == points
     assert reached_10 <= reached_15 <= reached_30
     assert any("一刻钟" in c.value or "15分钟" in c.value for c in app.caption)
+    # the sources are printed under the map: no box of them over the district
+    from servicecircle.app_support.maps import reach_folium_map
+
+    run = sup.cached_coverage("420102", None, None)
+    reach = sup.cached_reach("420102", None, minutes=30.0, walk_speed_m_s=1.0)
+    assert "数据来源" not in reach_folium_map(run, reach, basemap="local").get_root().render()
+    assert any(c.value.startswith("数据来源：") and "道路" in c.value for c in app.caption)
+    # uniform 60+ weights within the county: the weighted share is not shown twice
+    assert not any(m.label == "按60岁以上人口加权" for m in app.metric)
+    assert any("权重相同" in c.value for c in app.caption)
+    app.toggle(key="reach_exports").set_value(True).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    files = {b.label for b in app.get("download_button")}
+    assert {"15分钟圈 Excel", "15分钟圈 HTML 地图", "15分钟圈 PNG 静态图"} <= files
 
 
 def test_reach_view_explains_regions_without_streets(app):
@@ -389,6 +435,13 @@ def test_best_k_exact_never_worse_than_greedy_and_scenarios_saved(siting):
     assert any("已保存 2 个方案" in s.value for s in siting.success)
     runs = sup.workspace_runs(Path(siting.session_state[sup.WORKSPACE_STATE_KEY]))
     assert runs["kind"].tolist() == ["siting", "siting"]
+    assert table["求解"].tolist()[-2:] == ["精确求解（HiGHS）", "贪心 + 交换"]
+    chosen = _table_with(siting, "编号")
+    assert "新增可达60岁以上人口（人，估算）" in chosen.columns
+    siting.toggle(key="siting_exports").set_value(True).run()
+    assert not siting.exception and not siting.error, [e.value for e in siting.error]
+    files = {b.label for b in siting.get("download_button")}
+    assert {"选址方案 Excel", "选址方案 HTML 地图", "选址方案 PNG 静态图"} <= files
 
 
 @pytest.mark.slow
@@ -403,6 +456,17 @@ def test_unreachable_township_target_is_a_message_not_a_traceback(siting):
     text = next(e.value for e in siting.error if e.value.startswith("无法满足"))
     assert "街道" in text and not any(w in text for w in ("target", "units", "Fix"))
     assert not re.search(r"\d{12}", text)  # township names, not codes
+    # the map, the methods and the rest of the view are still there
+    assert siting.radio(key="siting_kind").value == "township_target"
+
+
+@pytest.mark.slow
+def test_bad_candidate_file_stays_in_its_box(siting):
+    siting.file_uploader(key="candidate_upload").upload("候选.xlsx", b"not a workbook").run()
+    assert not siting.exception
+    assert any("候选.xlsx" in e.value and "其余功能照常" in e.value for e in siting.error)
+    assert siting.radio(key="siting_kind").value == "what_if"  # the methods are still there
+    assert any("覆盖矩阵用时" in c.value for c in siting.caption)
 
 
 # ---------------------------------------------------------------- levels, isolation, exports
@@ -431,7 +495,7 @@ def test_city_cards_show_the_city_roll_up_with_every_target(app):
 
 def test_drill_down_from_city_to_county(app):
     app.sidebar.selectbox(key="region").set_value("4201").run()
-    app.selectbox(key="drill_pick").set_value("420103").run()
+    app.selectbox(key="drill_pick_4201").set_value("420103").run()
     app.button(key="drill_go").click().run()
     assert not app.exception and not app.error
     assert any("江汉区" in s.value for s in app.subheader)
@@ -494,3 +558,22 @@ def test_word_briefing_one_click(app):
     county = run.comparison[run.comparison["scope"] == "county"]
     assert len(d.tables[0].rows) - 1 == len(county)
     assert len(d.inline_shapes) == 1
+
+
+def test_stale_session_workspaces_are_removed(tmp_path):
+    import os
+    import time
+
+    from servicecircle.app_support.workspace import SESSION_PREFIX, remove_stale_workspaces
+
+    old, new = tmp_path / f"{SESSION_PREFIX}old", tmp_path / f"{SESSION_PREFIX}new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "workspace.duckdb").write_bytes(b"x")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    other = tmp_path / "someone-else"
+    other.mkdir()
+    os.utime(other, (two_days_ago, two_days_ago))
+    assert remove_stale_workspaces(root=tmp_path) == [old]
+    assert not old.exists() and new.is_dir() and other.is_dir()

@@ -49,7 +49,7 @@ def test_write_docx_headings_table_picture_and_plain_text(tmp_path):
     Image.new("RGB", (40, 20), "white").save(png)
     frame = pd.DataFrame(
         {
-            "name": ["=HYPERLINK(\"x\")", "甲\x07街道"],
+            "name": ['=HYPERLINK("x")', "甲\x07街道"],
             "rate": [0.5, 0.25],
             "status": ["达标", "未达标"],
             "uncovered_names": [["乙", "丙"], []],
@@ -175,10 +175,11 @@ def test_demo_notice_names_the_districts_with_demo_registers():
 
 
 def test_solver_notes_and_infeasibility_in_chinese_with_names():
-    from servicecircle.app_support.wording import in_chinese
+    from servicecircle.wording import in_chinese
 
     names = {"420102001000": "大智街道", "420102002000": "一元街道"}
     assert in_chinese("minimum number of sites: 7") == "最少需新增 7 处"
+    assert in_chinese("0 improving move(s)") == "局部搜索改进 0 次"
     assert in_chinese("3 of 17 units covered; the target needs 17") == (
         "已覆盖 3 / 17 个乡镇（街道），目标需要 17 个"
     )
@@ -248,3 +249,66 @@ def test_png_in_docx_is_a_real_image(offline, tmp_path):
     blob = d.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
     image = d.part.related_parts[blob].blob
     assert Image.open(io.BytesIO(image)).size[0] > 500
+
+
+def test_reach_figures_from_saved_tables_add_up_per_county(run_4201, tmp_path):
+    from servicecircle.briefing import reach_from_tables, write_briefing
+
+    by_township = pd.DataFrame(
+        {
+            "code": ["420102001", "420102002", "420103001", "x"],
+            "county_code": ["420102", "420102", "420103", None],
+            "points": [10, 6, 4, 9],
+            "points_reached": [5, 3, None, 9],
+        }
+    )
+    scenarios = pd.DataFrame(
+        {
+            "walk_speed_m_s": [1.0, 0.8],
+            "radius_m": [900.0, 720.0],
+            "share_points": [0.4, 0.3],
+            "share_points_straight_line": [0.6, 0.5],
+        }
+    )
+    reach = reach_from_tables(
+        by_township, scenarios, counties=run_4201.region.counties, minutes=15, walk_speed_m_s=1.0
+    )
+    got = reach.by_county.set_index("code")
+    assert got.loc["420102", ["points", "points_reached"]].tolist() == [16, 8]
+    assert got.loc["420103", "share_points"] == 0  # no reached count: none reached
+    assert got.loc["420102", "name"] == "江岸区" and "x" not in got.index
+    d = docx.Document(str(write_briefing(tmp_path / "r.docx", run_4201, reach=reach)))
+    texts = [p.text for p in d.paragraphs]
+    assert "江岸区：8 / 16 个居住小区在 15 分钟步行范围内（50.0%）" in texts
+    speeds = next(t for t in d.tables if t.rows[0].cells[0].text == "步行速度（米/秒）")
+    assert [r.cells[2].text for r in speeds.rows[1:]] == ["40.0%", "30.0%"]
+    assert texts[-1] == "© OpenStreetMap contributors (ODbL)"
+
+
+def test_national_roll_up_adds_the_provinces_and_holds_them_to_the_targets():
+    from types import SimpleNamespace
+
+    from analysis.coverage import SUMMARY_COLUMNS
+    from analysis.targets import compare_with_targets, targets_for_region
+    from geo.plans import read_plan_targets
+    from servicecircle.app_support.levels import headlines, level_comparison
+
+    summary = pd.DataFrame(
+        [
+            ["province", "42", "湖北省", "elderly_care", "township", 10, 7, 0.7, ["a"], ["甲"]],
+            ["province", "36", "江西省", "elderly_care", "township", 30, 5, 5 / 30, [], []],
+        ],
+        columns=SUMMARY_COLUMNS,
+    )
+    targets = targets_for_region(read_plan_targets(), region_code="000000")
+    run = SimpleNamespace(
+        region=SimpleNamespace(code="000000"),
+        summary=summary,
+        targets=targets,
+        comparison=compare_with_targets(summary, targets),
+    )
+    comparison = level_comparison(run)
+    (card,) = headlines(comparison, scope="national", code="000000", targets=targets)
+    assert (card.covered, card.units) == (12, 40) and card.rate == pytest.approx(0.3)
+    assert card.targets and all(t.status == "未达标" for t in card.targets)
+    assert card.targets[0].units_needed == 12  # 60 % of 40 = 24 covered: 12 more

@@ -420,6 +420,37 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
         browser.save_screenshot(str(shots / "siting.png"))
         _assert_chinese_page(browser, "on the siting view")
 
+        # Streamlit's own "Select all" of a multiselect reads 全选
+        def open_multiselect(d):
+            box = next(
+                (
+                    b
+                    for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stMultiSelect"]')
+                    if "假设关闭的现有设施" in b.text
+                ),
+                None,
+            )
+            if box is None:
+                return False
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+            box.find_element(By.TAG_NAME, "input").click()
+            return True
+
+        _wait(browser, open_multiselect, "the what-if multiselect")
+        select_all = _wait(
+            browser,
+            lambda d: next(
+                iter(d.find_elements(By.CSS_SELECTOR, '[data-key="__select_all__"]')), None
+            ),
+            "the multiselect's select-all option",
+        )
+        shown = browser.execute_script(
+            "return getComputedStyle(arguments[0].firstElementChild, '::after').content",
+            select_all,
+        )
+        assert shown == '"全选"', shown
+        ActionChains(browser).send_keys("\ue00c").perform()  # Escape closes the list
+
         # every result downloads: the siting scenarios, the 15-minute tables, the briefing
         folder = _downloads_to(browser, tmp_path / "downloads")
         _toggle(browser, "生成选址下载文件")
@@ -600,6 +631,26 @@ def test_app_in_browser_levels_province_and_isolated_uploads(bundle, browser, tm
             assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-pane canvas")  # boundaries
         finally:
             browser.switch_to.default_content()
+        # online tiles chosen on this offline machine: dropped, and the map says so
+        _choose(browser, "底图", "OpenStreetMap 在线瓦片（需联网）")
+        _idle(browser)
+
+        def offline_notice(d):  # the frame afresh on every poll: the new map replaces the old
+            d.switch_to.default_content()
+            frames = d.find_elements(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+            if not frames:
+                return None
+            d.switch_to.frame(frames[0])
+            found = d.find_elements(By.CSS_SELECTOR, ".sc-offline")
+            text = found[0].text if found else None
+            d.switch_to.default_content()
+            return text
+
+        notice = _wait(browser, offline_notice, "the offline notice on the map", timeout_s=90)
+        assert "已改用本地矢量底图" in notice
+        _choose(browser, "底图", "本地矢量底图（区县边界、道路；离线可用）")
+        _idle(browser)
+        browser.get_log("browser")  # the failed tile requests are this machine's, not the app's
         _radio(browser, "覆盖率")
 
         # 武汉市: the cards are the city roll-up, with the demo notice

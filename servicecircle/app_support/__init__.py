@@ -2,7 +2,7 @@
 and the app's views.
 
 One room per concern: :mod:`.choices` (labels), :mod:`.messages` (what the user is told),
-:mod:`.wording` (solver notes in Chinese), :mod:`.uploads` (upload checks),
+:mod:`.uploads` (upload checks),
 :mod:`.uploader_text` (Streamlit's uploader texts in Chinese), :mod:`.loaders` (the cached
 loaders), :mod:`.levels` (全国/province/city/county headline figures and drill-down),
 :mod:`.downloads` and :mod:`.exports` (outputs as files), :mod:`.tables` (display tables),

@@ -157,6 +157,15 @@ def _lines(geoms: Any, transform: Any, *, tolerance_deg: float) -> list[list[lis
     return out
 
 
+def _tolerance_deg(polygons: Any) -> float:
+    """Simplification for the outline: ~20 m for a district, coarser as the region grows
+    (a province or 全国 stays a light page)."""
+    if polygons is None or not len(polygons):
+        return 0.0002
+    minx, _, maxx, _ = polygons.total_bounds
+    return max(0.0002, float(maxx - minx) / 3000.0)
+
+
 def finish_map(
     fmap: folium.Map,
     run: Any,
@@ -164,13 +173,19 @@ def finish_map(
     basemap: str,
     many: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoSeries | None = None,
+    for_page: bool = True,
 ) -> folium.Map:
     """The app's touches to a map: vendored Leaflet, the local basemap (on a canvas), the
-    tile fallback and the big point layers. In place; returns the map."""
+    tile fallback and the big point layers. In place; returns the map.
+
+    ``for_page`` False keeps Leaflet's CDN links for :func:`geo.export.save_html`, which
+    inlines the vendored files itself (a downloaded map).
+    """
     from analysis.maps.basemaps import display_transform
     from analysis.maps.style import LAYER_COLOURS, OTHER_LAYER_COLOUR
 
-    _use_vendored_leaflet(fmap)
+    if for_page:
+        _use_vendored_leaflet(fmap)
     transform = display_transform(tile_basemap(basemap))
     groups = []
     if basemap != "none":
@@ -189,7 +204,9 @@ def finish_map(
                 "weight": 2,
                 "opacity": 0.8,
                 "lines": _lines(
-                    run.region.county_polygons.geometry, transform, tolerance_deg=0.0002
+                    run.region.county_polygons.geometry,
+                    transform,
+                    tolerance_deg=_tolerance_deg(run.region.county_polygons),
                 ),
             }
         )

@@ -35,6 +35,19 @@ def _html(fmap: Any, path: Path) -> Path:
     return path
 
 
+def _files(key: str, label: str, stem: str, *, xlsx: Path, html: Path, png: Path) -> dict:
+    """One result's Excel, HTML map and PNG map as downloads labelled after ``label``."""
+    return {
+        f"{key}_excel": _read(xlsx, label=f"{label} Excel", file_name=f"{stem}.xlsx", mime=XLSX),
+        f"{key}_html": _read(
+            html, label=f"{label} HTML 地图", file_name=f"{stem}.html", mime="text/html"
+        ),
+        f"{key}_png": _read(
+            png, label=f"{label} PNG 静态图", file_name=f"{stem}.png", mime="image/png"
+        ),
+    }
+
+
 def _png(run: CoverageRun, path: Path, *, title: str, sources: Sequence[str], extra=None) -> Path:
     """The static map of the 养老服务中心 layer (plus ``extra`` points, e.g. new sites)."""
     import geopandas as gpd
@@ -67,7 +80,6 @@ def reach_downloads(
 
     stem = f"{region_code}_{reach.minutes:g}分钟养老服务圈"
     title = f"{run.region.name} {reach.minutes:g}分钟养老服务圈"
-    out = {}
     with tempfile.TemporaryDirectory(prefix="servicecircle-reach-") as tmp:
         folder = Path(tmp)
         xlsx = write_excel(
@@ -76,22 +88,14 @@ def reach_downloads(
             title=title,
             notes=(*sources, reach.demand_source, reach.weight_label, ATTRIBUTION_OSM),
         )
-        out["reach_excel"] = _read(
-            xlsx, label="15分钟圈 Excel", file_name=f"{stem}.xlsx", mime=XLSX
+        return _files(
+            "reach",
+            "15分钟圈",
+            stem,
+            xlsx=xlsx,
+            html=_html(fmap, folder / "reach.html"),
+            png=_png(run, folder / "reach.png", title=title, sources=sources),
         )
-        out["reach_html"] = _read(
-            _html(fmap, folder / "reach.html"),
-            label="15分钟圈 HTML 地图",
-            file_name=f"{stem}.html",
-            mime="text/html",
-        )
-        out["reach_png"] = _read(
-            _png(run, folder / "reach.png", title=title, sources=sources),
-            label="15分钟圈 PNG 静态图",
-            file_name=f"{stem}.png",
-            mime="image/png",
-        )
-    return out
 
 
 def scenario_sheets(scenarios: Sequence[Any]) -> dict[str, pd.DataFrame]:
@@ -119,30 +123,21 @@ def siting_downloads(
     latest = scenarios[-1]
     title = f"{run.region.name} 养老服务中心选址：{latest.name}"
     stem = f"{region_code}_选址方案"
-    out = {}
     with tempfile.TemporaryDirectory(prefix="servicecircle-siting-") as tmp:
         folder = Path(tmp)
         xlsx = write_excel(folder / "siting.xlsx", scenario_sheets(scenarios), title=title,
                            notes=tuple(sources))  # fmt: skip
-        out["siting_excel"] = _read(
-            xlsx, label="选址方案 Excel", file_name=f"{stem}.xlsx", mime=XLSX
-        )
-        out["siting_html"] = _read(
-            _html(fmap, folder / "siting.html"),
-            label="选址 HTML 地图",
-            file_name=f"{stem}.html",
-            mime="text/html",
-        )
         chosen = latest.chosen.assign(
             layer="elderly_care", name="推荐新增：" + latest.chosen["name"]
         )
-        out["siting_png"] = _read(
-            _png(run, folder / "siting.png", title=title, sources=sources, extra=chosen),
-            label="选址 PNG 静态图",
-            file_name=f"{stem}.png",
-            mime="image/png",
+        return _files(
+            "siting",
+            "选址方案",
+            stem,
+            xlsx=xlsx,
+            html=_html(fmap, folder / "siting.html"),
+            png=_png(run, folder / "siting.png", title=title, sources=sources, extra=chosen),
         )
-    return out
 
 
 def briefing_download(

@@ -62,6 +62,7 @@ def reach_folium_map(
     basemap: str,
     sources: tuple[str, ...] = (),
     streets: Any | None = None,
+    for_page: bool = True,
 ) -> folium.Map:
     """The 养老服务中心 map with each centre's walking reach and the unreached residential points."""
     from analysis.maps import coverage_map
@@ -80,7 +81,7 @@ def reach_folium_map(
         service_areas=reach.service_areas,
         uncovered_points=reach.uncovered,
     )
-    finish_map(fmap, run, basemap=basemap, many=many, streets=streets)
+    finish_map(fmap, run, basemap=basemap, many=many, streets=streets, for_page=for_page)
     return fmap
 
 
@@ -109,6 +110,7 @@ def siting_folium_map(
     basemap: str,
     sources: tuple[str, ...] = (),
     streets: Any | None = None,
+    for_page: bool = True,
 ) -> folium.Map:
     """The siting map: coverage, existing reach, candidates, chosen sites and clicked sites."""
     import geopandas as gpd
@@ -136,5 +138,5 @@ def siting_folium_map(
         service_areas=reach.service_areas,
         candidates=gpd.GeoDataFrame(cands, geometry="geometry", crs="EPSG:4326"),
     )
-    finish_map(fmap, run, basemap=basemap, many=many, streets=streets)
+    finish_map(fmap, run, basemap=basemap, many=many, streets=streets, for_page=for_page)
     return fmap

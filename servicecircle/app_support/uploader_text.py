@@ -1,5 +1,6 @@
-"""Streamlit's own file-uploader texts in Chinese (it has no setting for them: a stylesheet
-hides the English words and writes Chinese ones in their place)."""
+"""Streamlit's own widget texts in Chinese — the file uploader's, and the multiselect's
+"Select all" — (it has no setting for them: a stylesheet hides the English words and writes
+Chinese ones in their place)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 
 def uploader_css(*, limit_mb: float) -> str:
-    """The stylesheet: '拖放文件到此处', '选择文件' and the limit, in place of Streamlit's."""
+    """The stylesheet: '拖放文件到此处', '选择文件', the limit and '全选', in place of Streamlit's."""
     return f"""<style>
 [data-testid="stFileUploaderDropzoneInstructions"] > div > span,
 [data-testid="stFileUploaderDropzoneInstructions"] > div > small {{ display: none; }}
@@ -25,6 +26,9 @@ def uploader_css(*, limit_mb: float) -> str:
   content: "选择文件";
   font-size: 0.875rem;
 }}
+[data-key="__select_all__"] > div, [data-key="__select_matches__"] > div {{ font-size: 0; }}
+[data-key="__select_all__"] > div::after {{ content: "全选"; font-size: 0.875rem; }}
+[data-key="__select_matches__"] > div::after {{ content: "全选匹配项"; font-size: 0.875rem; }}
 </style>"""
 
 

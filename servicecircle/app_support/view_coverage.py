@@ -76,25 +76,29 @@ def show_drill(run: CoverageRun, comparison: pd.DataFrame, options: tuple[str, .
     if down == "township":
         st.dataframe(table, hide_index=True, key="drill_table")
         return
-    event = st.dataframe(
+    codes = table["代码"].tolist()
+    key = f"drill_table_{run.region.code}"
+
+    def on_row() -> None:  # a click on a row goes one level down at once
+        rows = st.session_state[key].selection.rows
+        if rows:
+            go_to_region(codes[rows[0]], options)
+
+    st.dataframe(
         table,
         hide_index=True,
-        key="drill_table",
-        on_select="rerun",
+        key=key,
+        on_select=on_row,
         selection_mode="single-row",
     )
-    rows = getattr(getattr(event, "selection", None), "rows", None) or []
     left, right = st.columns([3, 1])
-    codes = table["代码"].tolist()
     names = dict(zip(table["代码"], table["名称"]))
-    default = codes.index(codes[rows[0]]) if rows else 0
     pick = left.selectbox(
         f"查看某个{SCOPE_LABELS[down]}",
         codes,
-        index=default,
         format_func=lambda c: f"{names.get(c, c)}（{c}）",
-        key="drill_pick",
-        help="也可以在上表中点选一行。",
+        key=f"drill_pick_{run.region.code}",
+        help="也可以直接点击上表中的一行。",
     )
     right.button(
         "进入",
@@ -159,7 +163,9 @@ def show_map(run: CoverageRun, *, basemap: str, sources: tuple[str, ...]) -> Non
     with st.status(f"正在绘制地图（{n} 处设施）……", expanded=False) as status:
         fmap = coverage_folium_map(run, layer=layer, basemap=basemap)
         status.update(label=f"地图已绘制（{n} 处设施）", state="complete")
-    st_folium(fmap, key=f"coverage_map_{layer}", height=560, width=None, returned_objects=[])
+    st_folium(
+        fmap, key=f"coverage_map_{layer}_{basemap}", height=560, width=None, returned_objects=[]
+    )
     map_caption(sources, big=n > BIG_LAYER_POINTS)
 
 

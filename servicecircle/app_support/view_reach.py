@@ -149,7 +149,13 @@ def show_reach(
         streets = street_basemap(region_code, run) if basemap == "local" else None
         fmap = reach_folium_map(run, reach, basemap=basemap, streets=streets)
         status.update(label="服务圈地图已绘制", state="complete")
-    st_folium(fmap, key=f"reach_map_{minutes}_{speed}", height=560, width=None, returned_objects=[])
+    st_folium(
+        fmap,
+        key=f"reach_map_{minutes}_{speed}_{basemap}",
+        height=560,
+        width=None,
+        returned_objects=[],
+    )
     map_caption((*sources, f"道路：OpenStreetMap；需求点：{reach.demand_source}"))
     st.markdown("**下载本页结果**")
     if st.toggle("生成下载文件（Excel、HTML 地图、PNG 静态图）", key="reach_exports"):
@@ -158,7 +164,7 @@ def show_reach(
                 region_code,
                 run,
                 reach,
-                reach_folium_map(run, reach, basemap=basemap, sources=sources),
+                reach_folium_map(run, reach, basemap=basemap, sources=sources, for_page=False),
                 sources=sources,
             )
         cols = st.columns(len(files))

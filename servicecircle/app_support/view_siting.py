@@ -19,7 +19,7 @@ from servicecircle.app_support.messages import USER_ERRORS, basemap_problem, err
 from servicecircle.app_support.tables import chosen_table, scenarios_table
 from servicecircle.app_support.uploads import UPLOAD_TYPES, max_upload_mb, uploaded_register
 from servicecircle.app_support.view_coverage import map_caption
-from servicecircle.app_support.wording import in_chinese
+from servicecircle.wording import in_chinese
 
 if TYPE_CHECKING:
     from servicecircle.app_support.uploads import UploadedRegister
@@ -175,7 +175,7 @@ def show_siting(
         problem, clicks=clicks, scenario=latest, basemap=basemap, streets=streets
     )
     result = st_folium(
-        fmap, key="siting_map", height=560, width=None, returned_objects=["last_clicked"]
+        fmap, key=f"siting_map_{basemap}", height=560, width=None, returned_objects=["last_clicked"]
     )
     map_caption(sources)
     if state_keys.record_click(state, (result or {}).get("last_clicked"), basemap=basemap):
@@ -245,7 +245,12 @@ def show_scenarios(
     if st.toggle("生成选址下载文件（Excel、HTML 地图、PNG 静态图）", key="siting_exports"):
         with st.spinner("正在生成选址方案的 Excel、HTML 地图和 PNG……"):
             fmap = siting_folium_map(
-                problem, clicks=[], scenario=latest, basemap=basemap, sources=sources
+                problem,
+                clicks=[],
+                scenario=latest,
+                basemap=basemap,
+                sources=sources,
+                for_page=False,
             )
             files = siting_downloads(region_code, problem, scenarios, fmap, sources=sources)
         cols = st.columns(len(files))

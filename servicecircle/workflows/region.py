@@ -112,7 +112,8 @@ def load_region(
         )
     polys = boundaries.county_polygons(codes, path=county_boundaries, missing="skip")
     notes: list[str] = []
-    absent = [c for c in codes if c not in set(polys["code"])]
+    drawn = set(polys["code"])
+    absent = [c for c in codes if c not in drawn]
     if absent and len(absent) == len(codes):
         boundaries.county_polygons(codes, path=county_boundaries)  # raises, naming them
     if absent:

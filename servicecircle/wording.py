@@ -1,7 +1,8 @@
 """The siting solvers' notes and infeasibility messages in Chinese, with township names for codes.
 
 :mod:`analysis.siting` writes its notes for analysts (English, unit codes); the planner reads
-them here in Chinese. A text no pattern knows is kept as it is, after the names are put in.
+them in Chinese, in the app and in the Word briefing. A text no pattern knows is kept as it
+is, after the names are put in.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ _NUM = r"([\d.,]+%?)"
 def _rules(names: Callable[[str], str]) -> list[_Rule]:
     return [
         (re.compile(rf"^minimum number of sites: {_NUM}$"), lambda m: f"最少需新增 {m[1]} 处"),
+        (
+            re.compile(rf"^{_NUM} improving move\(s\)$"),
+            lambda m: f"局部搜索改进 {m[1]} 次",
+        ),
+        (
+            re.compile(rf"^stopped after max_rounds={_NUM} moves; more may help$"),
+            lambda m: f"局部搜索在 {m[1]} 轮后停止，继续搜索或可更好",
+        ),
         (
             re.compile(rf"^count not proven minimal within {_NUM} s: at least {_NUM}$"),
             lambda m: f"{m[1]} 秒内未能证明数量最少：至少需 {m[2]} 处",
