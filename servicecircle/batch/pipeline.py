@@ -152,7 +152,7 @@ def _batch_reach(
         table, _ = plan.street_table(Path(streets), cache_dir, bbox=bbox)
         return table
 
-    pieces, folder = plan.county_pieces(load_table, key, region.county_polygons, halo, cache_dir)
+    pieces, folder, piece_halo = plan.county_pieces(load_table, key, region.county_polygons, halo, cache_dir)
     seconds["streets_and_pieces"] = time.perf_counter() - t0
     names = region.counties.set_index("code")["name"]
     counties = region.county_polygons.assign(
@@ -166,6 +166,7 @@ def _batch_reach(
         demand=placed,
         out_dir=out_dir,
         halo=halo,
+        piece_halo=piece_halo,
         minutes=minutes,
         walk_speed_m_s=walk_speed_m_s,
         snap_max_m=snap_max_m,

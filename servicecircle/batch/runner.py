@@ -67,6 +67,8 @@ def dask_client(
         memory_limit=memory_limit,
         host="127.0.0.1",
         dashboard_address=None,
+        # workers import the engine while they boot, not in their first county
+        preload=["servicecircle.batch.task"],
     )
     try:
         client = Client(cluster)

@@ -24,6 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.sparse import csr_matrix
 
+from analysis import reach
+from geo.crs import local_metric_crs
+from geo.network import StreetTable
 from servicecircle.batch.store import atomic_path, digest
 
 WGS84 = "EPSG:4326"
@@ -140,10 +143,6 @@ def _search_inputs(task: CountyTask) -> tuple[dict[str, np.ndarray], bool]:
 
 def _compile(task: CountyTask) -> dict[str, np.ndarray]:
     """Read the piece, project it to the county's UTM zone, compile it and snap the points."""
-    from analysis import reach
-    from geo.crs import local_metric_crs
-    from geo.network import StreetTable
-
     table = StreetTable.from_parquet(task.piece)
     n_dem, n_fac = len(task.demand), len(task.facilities)
     if len(table.u) == 0:
@@ -216,8 +215,6 @@ def _answer(task: CountyTask, search: dict[str, np.ndarray]) -> pd.DataFrame:
     distance = np.full(len(dsnap), np.inf)
     facility = np.full(len(dsnap), -1, dtype=np.int64)
     if n_nodes and fsnap["snapped"].any() and dsnap["snapped"].any():
-        from analysis import reach
-
         arrays = _search_arrays(search)
         # at 1 m/s a time in seconds is a distance in metres
         times = reach.nearest_facility(arrays, fsnap, walk_speed_m_s=1.0, limit_s=task.reach_m)
@@ -255,10 +252,8 @@ def _search_arrays(search: dict[str, np.ndarray]):
     Searches use only the adjacency and the edge table; the snapping trees are not rebuilt
     (the snaps are cached), so they are left empty here.
     """
-    from analysis.reach import StreetArrays
-
     n = int(search["n_nodes"])
-    return StreetArrays(
+    return reach.StreetArrays(
         node_ids=np.arange(n),
         x=np.zeros(0),
         y=np.zeros(0),
