@@ -74,6 +74,15 @@ def pieces_folder(cache_dir: Path, street_key: str, halo: Halo) -> tuple[Path, H
     return root / halo.key, halo
 
 
+def pieces_complete(folder: Path, codes) -> bool:
+    """True when ``folder`` holds the piece of every county in ``codes``."""
+    manifest_path = folder / "pieces.json"
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text())
+    return all(c in manifest and (folder / f"{c}.parquet").is_file() for c in codes)
+
+
 def county_pieces(
     load_table: Callable[[], Any],
     street_key: str,

@@ -127,6 +127,14 @@ def _search_key(task: CountyTask) -> str:
     )
 
 
+def search_is_current(task: CountyTask) -> bool:
+    """True when the county's compiled graph and snaps are cached for this task's inputs."""
+    if not task.search_cache.is_file() or not task.piece.is_file():
+        return False
+    with np.load(task.search_cache, allow_pickle=False) as z:
+        return str(z["key"]) == _search_key(task)
+
+
 def _search_inputs(task: CountyTask) -> tuple[dict[str, np.ndarray], bool]:
     """The county's compiled graph and snaps: from its cache when current, else built."""
     key = _search_key(task)

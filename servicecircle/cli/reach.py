@@ -243,6 +243,8 @@ def run_partitioned(args: argparse.Namespace) -> int:
         progress=batch.CountyProgress(enabled=sys.stderr.isatty()),
         street_table=table,
     )
+    if run.cluster == "threads":
+        where = "本机进程内线程（各区县图与吸附点均已缓存，无需启动工作进程）"
     print("\n".join(report.console_lines(run, where=where, minutes=args.minutes, speed=args.speed)))
     title = f"{region.name} {args.minutes:g}分钟养老服务圈"
     sources = (*run_sources(cov), f"需求点：{source}（{label}）", f"道路：{Path(streets).name}")
