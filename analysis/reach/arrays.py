@@ -278,10 +278,16 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, *, n: int) -> cs
     rows = np.r_[u[~loop], v[~loop]]
     cols = np.r_[v[~loop], u[~loop]]
     vals = np.r_[w[~loop], w[~loop]]
-    order = np.lexsort((vals, cols, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    rows, cols, vals = rows[first], cols[first], vals[first]
+    # one int64 key per (row, col): one sort, then the minimum of each run of equal keys
+    key = rows * np.int64(n) + cols
+    order = np.argsort(key)
+    key, vals = key[order], vals[order]
+    if len(key) == 0:
+        return csr_matrix((n, n))
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    vals = np.minimum.reduceat(vals, start)
+    key = key[start]
+    rows, cols = key // n, key % n
     indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
     # built from (data, indices, indptr): explicit zero lengths stay edges
     return csr_matrix((vals, cols, indptr), shape=(n, n))
