@@ -130,21 +130,9 @@ def demand(n: int = 80) -> gpd.GeoDataFrame:
 
 def whole_region(table, fac, dem, *, minutes=MINUTES, speed=1.0) -> pd.Series:
     """The unpartitioned engine over the whole street table: minutes per home."""
-    from pyproj import Transformer
-
     from analysis import reach
 
-    crs = "EPSG:32650"
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(table.lon, table.lat)
-    arrays = reach.arrays_from_edges(
-        node_ids=table.node_id,
-        x=x,
-        y=y,
-        edge_u=table.u,
-        edge_v=table.v,
-        edge_length_m=table.length_m,
-        crs=crs,
-    )
+    arrays = reach.arrays_from_street_table(table, crs="EPSG:32650")
     fs = reach.snap_points(arrays, fac.reset_index(drop=True), max_distance_m=SNAP)
     ds = reach.snap_points(arrays, dem.reset_index(drop=True), max_distance_m=SNAP)
     times = reach.nearest_facility(arrays, fs, walk_speed_m_s=speed)
@@ -353,6 +341,10 @@ def test_warm_recompute_reuses_the_cached_graph_and_equals_a_cold_run(tmp_path, 
     pd.testing.assert_frame_equal(warm.demand, cold.demand)
     # fewer minutes never reach more homes
     assert (warm.counties["reached_weight"] <= first.counties["reached_weight"]).all()
+    # on its own (no client given), a warm run starts no worker processes: threads, loopback
+    own = _run(tmp_path / "a", None, minutes=3.0)
+    assert own.cluster == "threads" and all(s["warm"] for s in own.outcome.summaries)
+    pd.testing.assert_frame_equal(own.demand, cold.demand)
     # a wider budget than the pieces were cut for cuts new pieces (the halo must cover it)
     wider = _run(tmp_path / "a", client, minutes=8.0)
     assert {t.piece.parent.name for t in wider.tasks} == {"r480-a100"}

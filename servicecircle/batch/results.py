@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from servicecircle.batch.store import atomic_path
-from servicecircle.batch.task import CountyTask
+from servicecircle.batch.task import RESULT_COLUMNS, CountyTask
 
 FIGURES = ("demand_weight", "reached_weight", "unreached_weight", "off_network_weight", "points")
 
@@ -33,18 +33,7 @@ def gather(tasks: Sequence[CountyTask]) -> pd.DataFrame:
     """Every written county result in one demand table (failed counties are absent)."""
     parts = [pq.read_table(t.result).to_pandas() for t in tasks if t.result.is_file()]
     if not parts:
-        return pd.DataFrame(
-            columns=[
-                "demand_id",
-                "county_code",
-                "township_code",
-                "weight",
-                "distance_m",
-                "minutes",
-                "status",
-                "facility_id",
-            ]
-        )
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -70,6 +70,7 @@ def dask_client(
         n_workers=n if processes else 1,
         threads_per_worker=1 if processes else n,
         processes=processes,
+        protocol="tcp://",  # threads too: TCP on loopback (in-process comms would bind the LAN IP)
         memory_limit=memory_limit,
         host="127.0.0.1",
         dashboard_address=None,
