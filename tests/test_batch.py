@@ -336,9 +336,14 @@ def test_warm_recompute_reuses_the_cached_graph_and_equals_a_cold_run(tmp_path, 
     first = _run(tmp_path / "a", client)
     assert not any(s["warm"] for s in first.outcome.summaries)
     warm = _run(tmp_path / "a", client, minutes=3.0)  # other minutes: same pieces, graphs, snaps
-    assert all(s["warm"] for s in warm.outcome.summaries)
+    # within the last search's radius: the answer is the last distances, cut at 180 m
+    assert all(s["warm"] and s["derived"] for s in warm.outcome.summaries)
     cold = _run(tmp_path / "b", client, minutes=3.0)
     pd.testing.assert_frame_equal(warm.demand, cold.demand)
+    # beyond the last search (180 m) but within the pieces' halo: searched again, not compiled
+    again = _run(tmp_path / "a", client, minutes=4.0)
+    assert all(s["warm"] and not s["derived"] for s in again.outcome.summaries)
+    pd.testing.assert_frame_equal(again.demand, _run(tmp_path / "c", client, minutes=4.0).demand)
     # fewer minutes never reach more homes
     assert (warm.counties["reached_weight"] <= first.counties["reached_weight"]).all()
     # on its own (no client given), a warm run starts no worker processes: threads, loopback

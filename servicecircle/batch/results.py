@@ -3,7 +3,8 @@
 Under ``--out``:
 
 * ``demand.parquet`` – one row per home: ``demand_id, county_code, township_code, weight,
-  distance_m, minutes, status`` (reached / unreached / off_network), ``facility_id``;
+  distance_m, minutes, status`` (reached / unreached / off_network), ``facility_id`` (the
+  nearest facility found within the searched radius, minutes × 60 × the fastest speed);
 * ``townships.parquet`` – per township: ``township_code, county_code, name, demand_weight,
   reached_weight, unreached_weight, off_network_weight, points, share``;
 * ``counties.parquet`` – the same keyed by ``county_code``;
