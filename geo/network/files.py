@@ -214,5 +214,7 @@ def graph_from_polygon_online(
             f"polygon_wgs84 bounds {polygon_wgs84.bounds} are not longitude/latitude; "
             "reproject the polygon to EPSG:4326 first."
         )
-    G = ox.graph_from_polygon(polygon_wgs84, network_type=network_type, simplify=True)
+    G = ox.graph_from_polygon(
+        polygon_wgs84, network_type=network_type, simplify=True, retain_all=True
+    )  # every connected piece kept
     return _walking_graph(G)
