@@ -130,21 +130,9 @@ def demand(n: int = 80) -> gpd.GeoDataFrame:
 
 def whole_region(table, fac, dem, *, minutes=MINUTES, speed=1.0) -> pd.Series:
     """The unpartitioned engine over the whole street table: minutes per home."""
-    from pyproj import Transformer
-
     from analysis import reach
 
-    crs = "EPSG:32650"
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(table.lon, table.lat)
-    arrays = reach.arrays_from_edges(
-        node_ids=table.node_id,
-        x=x,
-        y=y,
-        edge_u=table.u,
-        edge_v=table.v,
-        edge_length_m=table.length_m,
-        crs=crs,
-    )
+    arrays = reach.arrays_from_street_table(table, crs="EPSG:32650")
     fs = reach.snap_points(arrays, fac.reset_index(drop=True), max_distance_m=SNAP)
     ds = reach.snap_points(arrays, dem.reset_index(drop=True), max_distance_m=SNAP)
     times = reach.nearest_facility(arrays, fs, walk_speed_m_s=speed)
@@ -348,11 +336,20 @@ def test_warm_recompute_reuses_the_cached_graph_and_equals_a_cold_run(tmp_path, 
     first = _run(tmp_path / "a", client)
     assert not any(s["warm"] for s in first.outcome.summaries)
     warm = _run(tmp_path / "a", client, minutes=3.0)  # other minutes: same pieces, graphs, snaps
-    assert all(s["warm"] for s in warm.outcome.summaries)
+    # within the last search's radius: the answer is the last distances, cut at 180 m
+    assert all(s["warm"] and s["derived"] for s in warm.outcome.summaries)
     cold = _run(tmp_path / "b", client, minutes=3.0)
     pd.testing.assert_frame_equal(warm.demand, cold.demand)
+    # beyond the last search (180 m) but within the pieces' halo: searched again, not compiled
+    again = _run(tmp_path / "a", client, minutes=4.0)
+    assert all(s["warm"] and not s["derived"] for s in again.outcome.summaries)
+    pd.testing.assert_frame_equal(again.demand, _run(tmp_path / "c", client, minutes=4.0).demand)
     # fewer minutes never reach more homes
     assert (warm.counties["reached_weight"] <= first.counties["reached_weight"]).all()
+    # on its own (no client given), a warm run starts no worker processes: threads, loopback
+    own = _run(tmp_path / "a", None, minutes=3.0)
+    assert own.cluster == "threads" and all(s["warm"] for s in own.outcome.summaries)
+    pd.testing.assert_frame_equal(own.demand, cold.demand)
     # a wider budget than the pieces were cut for cuts new pieces (the halo must cover it)
     wider = _run(tmp_path / "a", client, minutes=8.0)
     assert {t.piece.parent.name for t in wider.tasks} == {"r480-a100"}

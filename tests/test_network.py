@@ -164,6 +164,15 @@ _OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def test_graph_from_osm_xml_keeps_every_piece(tmp_path: Path):
+    # osmnx's graph_from_xml keeps only the largest piece unless told otherwise (issue 10)
+    path = tmp_path / "walk_small.xml"
+    path.write_bytes((Path(__file__).parent / "data" / "walk_small.osm").read_bytes())
+    G = graph_from_file(path)
+    assert nx.number_connected_components(G) == 2
+    assert {9, 11} <= set(G.nodes)  # the footway island (node 10 simplified away)
+
+
 def test_graph_from_osm_xml_is_simplified_projected_and_undirected(tmp_path: Path):
     path = tmp_path / "streets.osm"
     path.write_text(_OSM_XML, encoding="utf-8")

@@ -279,3 +279,25 @@ def test_arrays_from_street_table_projects_to_local_utm_and_keeps_osmnx_lengths(
     # factor 2.7° off the central meridian, and sphere vs ellipsoid)
     proj = np.hypot(arrays.x[table.u] - arrays.x[table.v], arrays.y[table.u] - arrays.y[table.v])
     np.testing.assert_allclose(proj, table.length_m, rtol=5e-3)
+
+
+def test_load_streets_reads_pbf_and_osm_without_a_graph(tmp_path: Path):
+    """``--streets`` takes an extract: arrays, no networkx graph, every piece kept."""
+    import osmium
+
+    from servicecircle.workflows import load_streets
+
+    pbf = tmp_path / "walk_small.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(FIXTURE)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+    for path in (FIXTURE, pbf):
+        streets = load_streets(path)
+        assert streets.graph is None
+        assert streets.arrays.n_nodes == 11 and len(streets.arrays.edge_u) == 10
+        assert streets.components["pieces"] == 2  # the footway island is kept
+        assert streets.components["sizes"] == [8, 3]
+        assert "OpenStreetMap" in streets.source

@@ -621,3 +621,20 @@ def test_reach_inputs_are_checked_before_any_graph(tmp_path: Path):
         check_reach_inputs(streets=osm, demand=None, weight_column="常住人口")
     with pytest.raises(DataMissingError, match="不存在"):
         check_reach_inputs(streets=tmp_path / "jiangxi-latest.osm.pbf", demand=homes)
+
+
+def test_adjacency_keeps_the_shortest_of_parallel_edges_and_no_loops():
+    arrays = arrays_from_edges(
+        node_ids=np.arange(3),
+        x=[0.0, 10.0, 20.0],
+        y=[0.0, 0.0, 0.0],
+        edge_u=[0, 1, 1, 2, 2],
+        edge_v=[1, 0, 1, 1, 1],
+        edge_length_m=[5.0, 3.0, 7.0, 0.0, 4.0],
+        crs=UTM50,
+    )
+    a = arrays.adjacency
+    assert a[0, 1] == a[1, 0] == 3.0  # 0-1 twice (5 and 3 m, once each way round)
+    assert a[1, 1] == 0 and a.diagonal().tolist() == [0, 0, 0]  # the loop at 1 dropped
+    # a zero-length street stays an edge: 1-2 at 0 m (not 4 m), stored explicitly
+    assert a.nnz == 4 and a[1, 2] == 0.0 and 2 in a.indices[a.indptr[1] : a.indptr[2]]

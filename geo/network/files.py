@@ -23,7 +23,7 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
     ----------
     path
         ``.osm`` / ``.osm.xml`` / ``.xml`` / ``.osm.bz2`` (OSM XML, read by
-        ``osmnx.graph_from_xml`` with simplification, keeping the largest component),
+        ``osmnx.graph_from_xml`` with simplification, every connected piece kept),
         ``.graphml`` (saved by osmnx), or a line layer / edge table
         ``.parquet`` / ``.geoparquet`` / ``.shp`` / ``.gpkg`` / ``.geojson``.
     tolerance_m
@@ -58,7 +58,7 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
         with warnings.catch_warnings():
             # osmnx warns that XML it did not write itself may behave unexpectedly
             warnings.simplefilter("ignore", UserWarning)
-            G = ox.graph_from_xml(p, simplify=True, retain_all=False)
+            G = ox.graph_from_xml(p, simplify=True, retain_all=True)  # every piece kept
         return _walking_graph(G)
     if name.endswith(".graphml"):
         return _walking_graph(ox.load_graphml(p))
@@ -214,5 +214,7 @@ def graph_from_polygon_online(
             f"polygon_wgs84 bounds {polygon_wgs84.bounds} are not longitude/latitude; "
             "reproject the polygon to EPSG:4326 first."
         )
-    G = ox.graph_from_polygon(polygon_wgs84, network_type=network_type, simplify=True)
+    G = ox.graph_from_polygon(
+        polygon_wgs84, network_type=network_type, simplify=True, retain_all=True
+    )  # every connected piece kept
     return _walking_graph(G)

@@ -10,7 +10,8 @@ or any ``sidewalk*`` tag says ``separate``. Every pair of consecutive way nodes 
 measured as osmnx measures it (great circle, earth radius 6 371 009 m).
 
 The file is read once by pyosmium (libosmium, C++) with the node-location cache on; only the
-ways with a ``highway`` key reach Python, and all arithmetic runs in numpy.
+ways with a ``highway`` key reach Python, one call per way, never per node
+(:mod:`geo.network.osm_ways`), and all arithmetic runs in numpy.
 """
 
 from __future__ import annotations
@@ -195,15 +196,18 @@ def great_circle_m(
     lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
 ) -> np.ndarray:
     """Haversine metres, the same formula and radius as ``osmnx.distance.great_circle``."""
-    y1 = np.deg2rad(lat1)
-    y2 = np.deg2rad(lat2)
-    dy = y2 - y1
-    x1 = np.deg2rad(lon1)
-    x2 = np.deg2rad(lon2)
-    dx = x2 - x1
-    h = np.sin(dy / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
-    h = np.minimum(1, h)
-    return np.asarray(2 * np.arcsin(np.sqrt(h)) * EARTH_RADIUS_M, dtype=float)
+    out = np.empty(len(lat1))
+    step = 1 << 20  # in slices, so a province's temporaries stay small
+    for i in range(0, len(out), step):
+        sl = slice(i, i + step)
+        y1 = np.deg2rad(lat1[sl])
+        y2 = np.deg2rad(lat2[sl])
+        dy = y2 - y1
+        dx = np.deg2rad(lon2[sl]) - np.deg2rad(lon1[sl])
+        h = np.sin(dy / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
+        h = np.minimum(1, h)
+        out[sl] = 2 * np.arcsin(np.sqrt(h)) * EARTH_RADIUS_M
+    return out
 
 
 _WALK_RE = tuple((k, re.compile(p)) for k, p in WALK_EXCLUDE)
@@ -259,91 +263,18 @@ def street_table_from_osm(
                 f"bbox {bbox} is not (west, south, east, north) in WGS84 degrees with "
                 "west < east and south < north."
             )
-    refs, lon, lat, starts = _read_way_nodes(p)
-    return _table_from_way_nodes(refs, lon, lat, starts, bbox=bbox, source=p)
+    from geo.network.osm_ways import read_way_nodes, segments_from_way_nodes
 
-
-def _read_way_nodes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Node refs and locations of every walkable way, flattened, plus each way's first row."""
-    from array import array
-
-    import osmium
-
-    fp = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter("highway"))
+    refs, lon, lat, starts = read_way_nodes(p, is_walkable)
+    node_id, node_lon, node_lat, u, v, a = segments_from_way_nodes(
+        refs, lon, lat, starts, bbox=bbox
     )
-    refs = array("q")
-    lon = array("d")
-    lat = array("d")
-    starts = array("q")
-    walkable = is_walkable
-    try:
-        for way in fp:
-            if not walkable(way.tags):
-                continue
-            starts.append(len(refs))
-            for nd in way.nodes:  # type: ignore[union-attr]
-                refs.append(nd.ref)
-                loc = nd.location
-                if loc.valid():
-                    lon.append(loc.lon)
-                    lat.append(loc.lat)
-                else:
-                    lon.append(np.nan)
-                    lat.append(np.nan)
-    except RuntimeError as err:  # libosmium: unreadable or corrupt file
-        raise InputError(f"{path}: cannot read it as OpenStreetMap data ({err}).") from err
-    return (
-        np.frombuffer(refs, dtype=np.int64),
-        np.frombuffer(lon, dtype=np.float64),
-        np.frombuffer(lat, dtype=np.float64),
-        np.frombuffer(starts, dtype=np.int64),
-    )
-
-
-def _table_from_way_nodes(
-    refs: np.ndarray,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    starts: np.ndarray,
-    *,
-    bbox: tuple[float, float, float, float] | None,
-    source: Path,
-) -> StreetTable:
-    """Segments between consecutive way nodes, nodes made unique, lengths measured."""
-    k = len(refs)
-    same_way = np.ones(max(k - 1, 0), dtype=bool)
-    inner = starts[(starts > 0) & (starts < k)]
-    same_way[inner - 1] = False  # a pair across two ways is no segment
-    a = np.arange(k - 1)
-    b = a + 1
-    ok = same_way & (refs[a] != refs[b])
-    ok &= np.isfinite(lon[a]) & np.isfinite(lon[b])
-    if bbox is not None:
-        w, s, e, n = bbox
-        inside = (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
-        ok &= inside[a] & inside[b]
-    a, b = a[ok], b[ok]
+    del refs, lon, lat, starts
     if len(a) == 0:
         where = "" if bbox is None else f" inside bbox {bbox}"
         raise InputError(
-            f"{source}: no walkable street{where} (osmnx 'walk' ways with a highway tag); "
+            f"{p}: no walkable street{where} (osmnx 'walk' ways with a highway tag); "
             "check that the file is the right area and holds ways, not just nodes."
         )
-    ends = np.r_[a, b]
-    node_id, first, inverse = np.unique(refs[ends], return_index=True, return_inverse=True)
-    rows = ends[first]
-    m = len(a)
-    u = inverse[:m].astype(np.int64)
-    v = inverse[m:].astype(np.int64)
-    return StreetTable(
-        node_id=node_id.astype(np.int64),
-        lon=lon[rows].copy(),
-        lat=lat[rows].copy(),
-        u=u,
-        v=v,
-        length_m=great_circle_m(lat[a], lon[a], lat[b], lon[b]),
-    )
+    length = great_circle_m(node_lat[u], node_lon[u], node_lat[v], node_lon[v])
+    return StreetTable(node_id=node_id, lon=node_lon, lat=node_lat, u=u, v=v, length_m=length)

@@ -20,8 +20,8 @@ from geo._errors import InputError
 from servicecircle.batch import plan, results
 from servicecircle.batch.partition import Halo, halo_for
 from servicecircle.batch.progress import CountyProgress
-from servicecircle.batch.runner import BatchOutcome, client_in_background, run_tasks
-from servicecircle.batch.task import CountyTask, run_county
+from servicecircle.batch.runner import BatchOutcome, Clients, run_tasks
+from servicecircle.batch.task import CountyTask, run_county, search_is_current
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class BatchRun:
     tasks: tuple[CountyTask, ...]
     seconds: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    cluster: str = ""  # "processes", "threads" (warm run), a scheduler address, or "given"
 
 
 def place_demand(demand: gpd.GeoDataFrame, region) -> gpd.GeoDataFrame:
@@ -105,14 +106,9 @@ def batch_reach(
     """
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        if client is None:
-            get_client = stack.enter_context(
-                client_in_background(scheduler=scheduler, workers=workers)
-            )
-        else:
-            get_client = lambda: client  # noqa: E731
+        clients = Clients(stack, client=client, scheduler=scheduler, workers=workers)
         return _batch_reach(
-            t0, get_client, region=region, facilities=facilities, demand=demand,
+            t0, clients, region=region, facilities=facilities, demand=demand,
             streets=streets, out_dir=out_dir, cache_dir=cache_dir, minutes=minutes,
             walk_speed_m_s=walk_speed_m_s, speeds=speeds, snap_max_m=snap_max_m,
             resume=resume, progress=progress, retries=retries, task_fn=task_fn,
@@ -121,7 +117,7 @@ def batch_reach(
 
 
 def _batch_reach(
-    t0, get_client, *, region, facilities, demand, streets, out_dir, cache_dir, minutes,
+    t0, clients, *, region, facilities, demand, streets, out_dir, cache_dir, minutes,
     walk_speed_m_s, speeds, snap_max_m, resume, progress, retries, task_fn, on_done,
     street_table,
 ) -> BatchRun:  # fmt: skip
@@ -152,7 +148,12 @@ def _batch_reach(
         table, _ = plan.street_table(Path(streets), cache_dir, bbox=bbox)
         return table
 
-    pieces, folder = plan.county_pieces(load_table, key, region.county_polygons, halo, cache_dir)
+    folder, _ = plan.pieces_folder(cache_dir, key, halo)
+    if not plan.pieces_complete(folder, region.county_polygons["code"]):
+        clients.boot()  # the workers boot while the pbf is read and the pieces are cut
+    pieces, folder, piece_halo = plan.county_pieces(
+        load_table, key, region.county_polygons, halo, cache_dir
+    )
     seconds["streets_and_pieces"] = time.perf_counter() - t0
     names = region.counties.set_index("code")["name"]
     counties = region.county_polygons.assign(
@@ -166,6 +167,7 @@ def _batch_reach(
         demand=placed,
         out_dir=out_dir,
         halo=halo,
+        piece_halo=piece_halo,
         minutes=minutes,
         walk_speed_m_s=walk_speed_m_s,
         snap_max_m=snap_max_m,
@@ -174,7 +176,11 @@ def _batch_reach(
     kwargs = dict(
         resume=resume, retries=retries, progress=progress, task_fn=task_fn, on_done=on_done
     )
-    outcome = run_tasks(tasks, get_client(), **kwargs)
+    if all(search_is_current(t) for t in tasks):
+        # warm: every county's graph and snaps are cached, its task takes milliseconds; an
+        # in-process worker starts in a fraction of the time worker processes take
+        clients.boot(processes=False)
+    outcome = run_tasks(tasks, clients.get(), **kwargs)
     seconds["tasks"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     dem = results.gather(tasks)
@@ -194,4 +200,5 @@ def _batch_reach(
         tasks=tuple(tasks),
         seconds=seconds,
         notes=tuple(notes),
+        cluster=clients.kind,
     )

@@ -74,16 +74,26 @@ def pieces_folder(cache_dir: Path, street_key: str, halo: Halo) -> tuple[Path, H
     return root / halo.key, halo
 
 
+def pieces_complete(folder: Path, codes) -> bool:
+    """True when ``folder`` holds the piece of every county in ``codes``."""
+    manifest_path = folder / "pieces.json"
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text())
+    return all(c in manifest and (folder / f"{c}.parquet").is_file() for c in codes)
+
+
 def county_pieces(
     load_table: Callable[[], Any],
     street_key: str,
     counties: gpd.GeoDataFrame,
     halo: Halo,
     cache_dir: Path,
-) -> tuple[dict[str, Path], Path]:
+) -> tuple[dict[str, Path], Path, Halo]:
     """The street piece of every county: found on disk, or cut now from ``load_table()``.
 
     The street table is loaded only when a piece is missing, so a warm run never reads it.
+    Returns the pieces, their folder and the halo they were cut with (at least ``halo``).
     """
     folder, used = pieces_folder(cache_dir, street_key, halo)
     manifest_path = folder / "pieces.json"
@@ -93,7 +103,7 @@ def county_pieces(
     ]
     if missing:
         write_pieces(load_table(), counties[counties["code"].isin(missing)], used, folder)
-    return {c: folder / f"{c}.parquet" for c in counties["code"]}, folder
+    return {c: folder / f"{c}.parquet" for c in counties["code"]}, folder, used
 
 
 def county_of_points(points: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd.Series:
@@ -112,11 +122,16 @@ def county_tasks(
     demand: gpd.GeoDataFrame,
     out_dir: Path,
     halo: Halo,
+    piece_halo: Halo,
     minutes: float,
     walk_speed_m_s: float,
     snap_max_m: float,
 ) -> list[CountyTask]:
     """One task per county: its piece, its homes, the facilities in its halo.
+
+    Facilities are those within the halo the pieces were cut with (``piece_halo``, at least
+    ``halo``), so runs with other minutes or speeds on the same pieces see the same facility
+    set and reuse each county's compiled graph and snaps; searches stop at ``halo.reach_m``.
 
     ``demand`` needs ``demand_id, weight, county_code, township_code`` and point geometry;
     ``facilities`` needs ``facility_id`` and point geometry (both EPSG:4326).
@@ -144,7 +159,7 @@ def county_tasks(
     search_dir = pieces_dir.parents[2] / "search" / pieces_dir.parent.name / pieces_dir.name
     tasks = []
     for county in counties.itertuples():
-        near = facilities_near(facilities, county.geometry, halo)
+        near = facilities_near(facilities, county.geometry, piece_halo)
         own = dem[dem["county_code"] == county.code].drop(columns="county_code")
         tasks.append(
             CountyTask(

@@ -3,7 +3,8 @@
 Under ``--out``:
 
 * ``demand.parquet`` – one row per home: ``demand_id, county_code, township_code, weight,
-  distance_m, minutes, status`` (reached / unreached / off_network), ``facility_id``;
+  distance_m, minutes, status`` (reached / unreached / off_network), ``facility_id`` (the
+  nearest facility found within the searched radius, minutes × 60 × the fastest speed);
 * ``townships.parquet`` – per township: ``township_code, county_code, name, demand_weight,
   reached_weight, unreached_weight, off_network_weight, points, share``;
 * ``counties.parquet`` – the same keyed by ``county_code``;
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from servicecircle.batch.store import atomic_path
-from servicecircle.batch.task import CountyTask
+from servicecircle.batch.task import RESULT_COLUMNS, CountyTask
 
 FIGURES = ("demand_weight", "reached_weight", "unreached_weight", "off_network_weight", "points")
 
@@ -33,18 +34,7 @@ def gather(tasks: Sequence[CountyTask]) -> pd.DataFrame:
     """Every written county result in one demand table (failed counties are absent)."""
     parts = [pq.read_table(t.result).to_pandas() for t in tasks if t.result.is_file()]
     if not parts:
-        return pd.DataFrame(
-            columns=[
-                "demand_id",
-                "county_code",
-                "township_code",
-                "weight",
-                "distance_m",
-                "minutes",
-                "status",
-                "facility_id",
-            ]
-        )
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -42,12 +42,18 @@ class BatchOutcome:
 
 @contextlib.contextmanager
 def dask_client(
-    *, scheduler: str | None = None, workers: int | None = None, memory_limit: str = WORKER_MEMORY
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str = WORKER_MEMORY,
+    processes: bool = True,
 ) -> Iterator:
     """A ``distributed.Client``: to ``scheduler`` when given, else to an embedded LocalCluster.
 
     The embedded cluster has ``workers`` processes (default: the machine's cores), one thread
     each, ``memory_limit`` per worker; it listens on 127.0.0.1 only and serves no dashboard.
+    ``processes=False`` runs one in-process worker with ``workers`` threads instead (starts in
+    a fraction of a second: for warm runs, whose county tasks take milliseconds).
     Both are closed when the block ends, also on error.
     """
     from distributed import Client, LocalCluster
@@ -61,12 +67,15 @@ def dask_client(
         return
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
+        n_workers=n if processes else 1,
+        threads_per_worker=1 if processes else n,
+        processes=processes,
+        protocol="tcp://",  # threads too: TCP on loopback (in-process comms would bind the LAN IP)
         memory_limit=memory_limit,
         host="127.0.0.1",
         dashboard_address=None,
+        # workers import the engine while they boot, not in their first county
+        preload=["servicecircle.batch.task"],
     )
     try:
         client = Client(cluster)
@@ -80,13 +89,19 @@ def dask_client(
 
 @contextlib.contextmanager
 def client_in_background(
-    *, scheduler: str | None = None, workers: int | None = None, memory_limit: str = WORKER_MEMORY
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str = WORKER_MEMORY,
+    processes: bool = True,
 ) -> Iterator[Callable[[], object]]:
     """:func:`dask_client` started in a thread, so the workers boot while the caller reads the
     streets; yields a function that waits for the client and returns it. Closed on exit."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cm = dask_client(scheduler=scheduler, workers=workers, memory_limit=memory_limit)
+    cm = dask_client(
+        scheduler=scheduler, workers=workers, memory_limit=memory_limit, processes=processes
+    )
     with ThreadPoolExecutor(1) as pool:
         started = pool.submit(cm.__enter__)
         try:
@@ -94,6 +109,31 @@ def client_in_background(
         finally:
             if started.exception() is None:  # waits for the start; closes what started
                 cm.__exit__(None, None, None)
+
+
+class Clients:
+    """The client of a run: given, or booted once (in the background) when first needed."""
+
+    def __init__(self, stack: contextlib.ExitStack, *, client=None, scheduler=None, workers=None):
+        self._stack = stack
+        self._get = (lambda: client) if client is not None else None
+        self.scheduler = scheduler
+        self.workers = workers
+        self.kind = "given" if client is not None else ""
+
+    def boot(self, *, processes: bool = True) -> None:
+        """Start the cluster now (a no-op once started or when a client was given)."""
+        if self._get is None:
+            self._get = self._stack.enter_context(
+                client_in_background(
+                    scheduler=self.scheduler, workers=self.workers, processes=processes
+                )
+            )
+            self.kind = self.scheduler or ("processes" if processes else "threads")
+
+    def get(self):
+        self.boot()
+        return self._get()
 
 
 def run_tasks(

@@ -64,7 +64,7 @@ def measure(args: argparse.Namespace) -> Measured:
     from servicecircle import workflows
     from servicecircle.outputs import reach_console, write_reach_outputs
 
-    specs = [common.register_spec(r) for r in args.register]
+    specs = _check_inputs(args)
     region, imported, run = common.region_and_run(args, specs)
     streets = workflows.load_streets(args.streets)
     if args.demand:
@@ -152,13 +152,13 @@ def run(args: argparse.Namespace) -> int:
 def _check_inputs(args: argparse.Namespace) -> list:
     """Every input checked before anything expensive: files, numbers, the demand table."""
     from geo._errors import InputError
+    from servicecircle.workflows.reach import check_reach_inputs
 
     specs = [common.register_spec(r) for r in args.register]
-    for flag, path in (("--streets", args.streets), ("--demand", args.demand)):
-        if path is not None and not Path(path).is_file():
-            raise InputError(f"{flag}: file {str(path)!r} does not exist")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    check_reach_inputs(streets=args.streets, demand=args.demand, weight_column=args.weight_column)
+    workers = getattr(args, "workers", None)  # ``site`` has no batch options
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     if args.minutes <= 0 or args.speed <= 0:
         raise InputError("--minutes and --speed must be positive numbers")
     return specs
@@ -241,6 +241,8 @@ def run_partitioned(args: argparse.Namespace) -> int:
         progress=batch.CountyProgress(enabled=sys.stderr.isatty()),
         street_table=table,
     )
+    if run.cluster == "threads":
+        where = "本机进程内线程（各区县图与吸附点均已缓存，无需启动工作进程）"
     print("\n".join(report.console_lines(run, where=where, minutes=args.minutes, speed=args.speed)))
     title = f"{region.name} {args.minutes:g}分钟养老服务圈"
     sources = (*run_sources(cov), f"需求点：{source}（{label}）", f"道路：{Path(streets).name}")

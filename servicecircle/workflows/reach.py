@@ -201,6 +201,7 @@ def reach_run(
             "weight": weight_label,
             "streets": streets.source,
             "snap_max_m": snap_max_m,
+            "components": pieces.summary(),
         },
         pieces=_pieces_shown(pieces.table),
         components=pieces.summary(),
