@@ -63,6 +63,7 @@ def write_excel(
         The written file.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -76,81 +77,126 @@ def write_excel(
         attribution = _ATTRIBUTION_OSM
     when = date or dt.date.today()
     when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
+    for name, table in sheets.items():
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(f"sheet {name!r}: expected a DataFrame, got {type(table).__name__}")
 
-    wb = Workbook()
-    about = wb.active
-    about.title = "说明"
-    about["A1"] = _safe_text(title or "民政服务设施覆盖分析")
-    about["A1"].font = Font(bold=True, size=14)
-    about["A2"] = f"生成日期：{when_text}"
-    row = 4
-    if notes:
-        about.cell(row=row, column=1, value="说明").font = Font(bold=True)
-        for note in notes:
-            row += 1
-            _set_text(about.cell(row=row, column=1), note)
-        row += 2
-    about.cell(row=row, column=1, value="工作表").font = Font(bold=True)
+    # streamed (write-only) workbook: rows are written in order, formats per cell only where
+    # needed, so a 500,000-row facility list is written in seconds
+    wb = Workbook(write_only=True)
+    about = wb.create_sheet("说明")
+    about.column_dimensions["A"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def about_cell(value: str, *, font: Any = None) -> Any:
+        cell = WriteOnlyCell(about, value=_safe_text(value))
+        cell.data_type = "s"
+        cell.alignment = wrap
+        if font is not None:
+            cell.font = font
+        return [cell]
+
     used = {"说明"}
     names = []
     for name in sheets:
         sheet_name = _sheet_name(name, used)
         used.add(sheet_name)
         names.append(sheet_name)
-        row += 1
-        _set_text(about.cell(row=row, column=1), f"{sheet_name}：{len(sheets[name])} 行")
-    if attribution:
-        row += 2
-        about.cell(row=row, column=1, value="数据版权").font = Font(bold=True)
-        _set_text(about.cell(row=row + 1, column=1), attribution)
-    about.column_dimensions["A"].width = 100
-    for r in about.iter_rows():
-        for cell in r:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
     bold = Font(bold=True)
+    about.append(about_cell(title or "民政服务设施覆盖分析", font=Font(bold=True, size=14)))
+    about.append(about_cell(f"生成日期：{when_text}"))
+    about.append([])
+    if notes:
+        about.append(about_cell("说明", font=bold))
+        for note in notes:
+            about.append(about_cell(note))
+        about.append([])
+    about.append(about_cell("工作表", font=bold))
+    for sheet_name, table in zip(names, sheets.values(), strict=True):
+        about.append(about_cell(f"{sheet_name}：{len(table)} 行"))
+    if attribution:
+        about.append([])
+        about.append(about_cell("数据版权", font=bold))
+        about.append(about_cell(attribution))
+
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     fail = PatternFill("solid", fgColor=_FILL_FAIL)
     ok = PatternFill("solid", fgColor=_FILL_PASS)
-    for sheet_name, (_, table) in zip(names, sheets.items(), strict=True):
-        if not isinstance(table, pd.DataFrame):
-            raise InputError(
-                f"sheet {sheet_name!r}: expected a DataFrame, got {type(table).__name__}"
-            )
+    for sheet_name, table in zip(names, sheets.values(), strict=True):
         ws = wb.create_sheet(sheet_name)
         flat = _flat_frame(table)
         columns = [str(c) for c in flat.columns]
         headers = [chinese_header(c) for c in columns]
-        widths = [_display_width(h) for h in headers]
-        for j, header in enumerate(headers, start=1):
-            cell = ws.cell(row=1, column=j)
-            _set_text(cell, header)
-            cell.font = bold
-            cell.fill = header_fill
-        for i, values in enumerate(flat.itertuples(index=False, name=None), start=2):
-            for j, value in enumerate(values, start=1):
-                cell = ws.cell(row=i, column=j)
-                column = columns[j - 1]
-                if isinstance(value, str):
-                    _set_text(cell, value)
-                elif isinstance(value, bool):
-                    cell.value = "是" if value else "否"
-                else:
-                    cell.value = value
-                if column in _FRACTION_COLUMNS and isinstance(value, (int, float)):
-                    cell.number_format = "0.0%"
-                elif column in _PERCENT_NUMBER_COLUMNS and isinstance(value, (int, float)):
-                    cell.number_format = "0.0"
-                elif column in _STATUS_COLUMNS and value in ("未达标", "达标"):
-                    cell.fill = fail if value == "未达标" else ok
-                widths[j - 1] = max(widths[j - 1], _display_width(cell.value))
-        for j, width in enumerate(widths, start=1):
+        cells_by_column = [_column_cells(flat[c]) for c in flat.columns]
+        for j, (header, values) in enumerate(zip(headers, cells_by_column, strict=True), start=1):
+            width = max(_display_width(header), _column_width(values))
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
         ws.freeze_panes = "A2"
         if columns:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(flat) + 1, 1)}"
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(ws, value=_safe_text(header))
+            cell.data_type = "s"
+            cell.font = bold
+            cell.fill = header_fill
+            header_cells.append(cell)
+        ws.append(header_cells)
+        styled = [
+            ("fraction" if c in _FRACTION_COLUMNS else "")
+            or ("percent" if c in _PERCENT_NUMBER_COLUMNS else "")
+            or ("status" if c in _STATUS_COLUMNS else "")
+            for c in columns
+        ]
+        for values in zip(*cells_by_column, strict=True) if columns else ():
+            row: list[Any] = []
+            for value, style in zip(values, styled, strict=True):
+                if isinstance(value, str) and (style == "status" or _needs_text_cell(value)):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.data_type = "s"  # stored as text: a leading "=" is no formula
+                    if style == "status" and value in ("未达标", "达标"):
+                        cell.fill = fail if value == "未达标" else ok
+                    row.append(cell)
+                elif style in ("fraction", "percent") and isinstance(value, (int, float)):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = "0.0%" if style == "fraction" else "0.0"
+                    row.append(cell)
+                else:
+                    row.append(value)
+            ws.append(row)
     wb.save(out)
     return out
+
+
+def _column_cells(series: pd.Series) -> list[Any]:
+    """A column's values as cells: text without illegal characters, booleans as 是/否."""
+    values = series.tolist()
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(_safe_text(v) if _ILLEGAL.search(v) else v)
+        elif isinstance(v, bool):
+            out.append("是" if v else "否")
+        else:
+            out.append(v)
+    return out
+
+
+def _column_width(values: list[Any]) -> int:
+    """The display width of a column's widest cell (CJK counts double), computed only on the
+    cells that can be the widest."""
+    if not values:
+        return 0
+    texts = [(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in values if v is not None]
+    if not texts:
+        return 0
+    longest = max(len(t) for t in texts)
+    return max(_display_width(t) for t in texts if 2 * len(t) >= longest)
+
+
+def _needs_text_cell(value: str) -> bool:
+    """Text that openpyxl would otherwise store as a formula."""
+    return value.startswith("=")
 
 
 def _sheet_name(name: Any, used: set[str]) -> str:
@@ -163,10 +209,12 @@ def _sheet_name(name: Any, used: set[str]) -> str:
     return candidate
 
 
-def _safe_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+#: characters an .xlsx cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE)
+_ILLEGAL: Final = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+def _safe_text(text: str) -> str:
+    return _ILLEGAL.sub("", text)
 
 
 def _set_text(cell: Any, text: str) -> None:
