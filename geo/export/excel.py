@@ -183,15 +183,15 @@ def _column_cells(series: pd.Series) -> list[Any]:
 
 
 def _column_width(values: list[Any]) -> int:
-    """The display width of a column's widest cell (CJK counts double), computed only on the
-    cells that can be the widest."""
-    if not values:
-        return 0
+    """The display width of a column's widest cell (CJK counts double): cells visited longest
+    first, stopping once no shorter text can be wider (display width <= 2 x length)."""
     texts = [(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in values if v is not None]
-    if not texts:
-        return 0
-    longest = max(len(t) for t in texts)
-    return max(_display_width(t) for t in texts if 2 * len(t) >= longest)
+    best = 0
+    for t in sorted(texts, key=len, reverse=True):
+        if 2 * len(t) <= best:
+            break
+        best = max(best, _display_width(t))
+    return best
 
 
 def _needs_text_cell(value: str) -> bool:
