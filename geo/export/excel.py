@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
@@ -62,10 +64,7 @@ def write_excel(
     Path
         The written file.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     out = _check_path(path, suffixes=(".xlsx",))
     if not sheets:
@@ -81,91 +80,91 @@ def write_excel(
         if not isinstance(table, pd.DataFrame):
             raise InputError(f"sheet {name!r}: expected a DataFrame, got {type(table).__name__}")
 
-    # streamed (write-only) workbook: rows are written in order, formats per cell only where
-    # needed, so a 500,000-row facility list is written in seconds
-    wb = Workbook(write_only=True)
-    about = wb.create_sheet("说明")
-    about.column_dimensions["A"].width = 100
-    wrap = Alignment(wrap_text=True, vertical="top")
+    # streamed (constant-memory) workbook: rows are written in order, so a 500,000-row
+    # facility list takes seconds; text is always written as text (never a formula)
+    wb = xlsxwriter.Workbook(
+        str(out), {"constant_memory": True, "strings_to_numbers": False, "nan_inf_to_errors": True}
+    )
+    try:
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        title_format = wb.add_format({"bold": True, "font_size": 14, "text_wrap": True})
+        bold_wrap = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        header_format = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "pattern": 1})
+        fraction = wb.add_format({"num_format": "0.0%"})
+        percent = wb.add_format({"num_format": "0.0"})
+        fail = wb.add_format({"bg_color": f"#{_FILL_FAIL}", "pattern": 1})
+        ok = wb.add_format({"bg_color": f"#{_FILL_PASS}", "pattern": 1})
 
-    def about_cell(value: str, *, font: Any = None) -> Any:
-        cell = WriteOnlyCell(about, value=_safe_text(value))
-        cell.data_type = "s"
-        cell.alignment = wrap
-        if font is not None:
-            cell.font = font
-        return [cell]
-
-    used = {"说明"}
-    names = []
-    for name in sheets:
-        sheet_name = _sheet_name(name, used)
-        used.add(sheet_name)
-        names.append(sheet_name)
-    bold = Font(bold=True)
-    about.append(about_cell(title or "民政服务设施覆盖分析", font=Font(bold=True, size=14)))
-    about.append(about_cell(f"生成日期：{when_text}"))
-    about.append([])
-    if notes:
-        about.append(about_cell("说明", font=bold))
-        for note in notes:
-            about.append(about_cell(note))
-        about.append([])
-    about.append(about_cell("工作表", font=bold))
-    for sheet_name, table in zip(names, sheets.values(), strict=True):
-        about.append(about_cell(f"{sheet_name}：{len(table)} 行"))
-    if attribution:
-        about.append([])
-        about.append(about_cell("数据版权", font=bold))
-        about.append(about_cell(attribution))
-
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    fail = PatternFill("solid", fgColor=_FILL_FAIL)
-    ok = PatternFill("solid", fgColor=_FILL_PASS)
-    for sheet_name, table in zip(names, sheets.values(), strict=True):
-        ws = wb.create_sheet(sheet_name)
-        flat = _flat_frame(table)
-        columns = [str(c) for c in flat.columns]
-        headers = [chinese_header(c) for c in columns]
-        cells_by_column = [_column_cells(flat[c]) for c in flat.columns]
-        for j, (header, values) in enumerate(zip(headers, cells_by_column, strict=True), start=1):
-            width = max(_display_width(header), _column_width(values))
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
-        ws.freeze_panes = "A2"
-        if columns:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(flat) + 1, 1)}"
-        header_cells = []
-        for header in headers:
-            cell = WriteOnlyCell(ws, value=_safe_text(header))
-            cell.data_type = "s"
-            cell.font = bold
-            cell.fill = header_fill
-            header_cells.append(cell)
-        ws.append(header_cells)
-        styled = [
-            ("fraction" if c in _FRACTION_COLUMNS else "")
-            or ("percent" if c in _PERCENT_NUMBER_COLUMNS else "")
-            or ("status" if c in _STATUS_COLUMNS else "")
-            for c in columns
+        used = {"说明"}
+        names = []
+        for name in sheets:
+            sheet_name = _sheet_name(name, used)
+            used.add(sheet_name)
+            names.append(sheet_name)
+        about = wb.add_worksheet("说明")
+        about.set_column(0, 0, 100)
+        lines: list[tuple[str, Any]] = [
+            (title or "民政服务设施覆盖分析", title_format),
+            (f"生成日期：{when_text}", wrap),
+            ("", None),
         ]
-        for values in zip(*cells_by_column, strict=True) if columns else ():
-            row: list[Any] = []
-            for value, style in zip(values, styled, strict=True):
-                if isinstance(value, str) and (style == "status" or _needs_text_cell(value)):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.data_type = "s"  # stored as text: a leading "=" is no formula
-                    if style == "status" and value in ("未达标", "达标"):
-                        cell.fill = fail if value == "未达标" else ok
-                    row.append(cell)
-                elif style in ("fraction", "percent") and isinstance(value, (int, float)):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.number_format = "0.0%" if style == "fraction" else "0.0"
-                    row.append(cell)
-                else:
-                    row.append(value)
-            ws.append(row)
-    wb.save(out)
+        if notes:
+            lines += [("说明", bold_wrap), *[(n, wrap) for n in notes], ("", None)]
+        lines.append(("工作表", bold_wrap))
+        lines += [(f"{n}：{len(t)} 行", wrap) for n, t in zip(names, sheets.values(), strict=True)]
+        if attribution:
+            lines += [("", None), ("数据版权", bold_wrap), (attribution, wrap)]
+        for r, (text, fmt) in enumerate(lines):
+            if text:
+                about.write_string(r, 0, _safe_text(text), fmt)
+
+        for sheet_name, table in zip(names, sheets.values(), strict=True):
+            ws = wb.add_worksheet(sheet_name)
+            flat = _flat_frame(table)
+            columns = [str(c) for c in flat.columns]
+            headers = [chinese_header(c) for c in columns]
+            cells_by_column = [_column_cells(flat[c]) for c in flat.columns]
+            for j, (header, values) in enumerate(zip(headers, cells_by_column, strict=True)):
+                width = max(_display_width(header), _column_width(values))
+                ws.set_column(j, j, min(max(width + 2, 6), 60))
+            ws.freeze_panes(1, 0)
+            if columns:
+                ws.autofilter(0, 0, max(len(flat), 1), len(columns) - 1)
+            for j, header in enumerate(headers):
+                ws.write_string(0, j, _safe_text(header), header_format)
+            styles = [
+                fraction
+                if c in _FRACTION_COLUMNS
+                else percent
+                if c in _PERCENT_NUMBER_COLUMNS
+                else "status"
+                if c in _STATUS_COLUMNS
+                else None
+                for c in columns
+            ]
+            for i, row in enumerate(zip(*cells_by_column, strict=True), start=1):
+                for j, (value, style) in enumerate(zip(row, styles, strict=True)):
+                    _write_cell(ws, i, j, value, style, fail=fail, ok=ok)
+    finally:
+        wb.close()
     return out
+
+
+def _write_cell(ws: Any, i: int, j: int, value: Any, style: Any, *, fail: Any, ok: Any) -> None:
+    """One cell: text as text (a leading "=" stays text), numbers with their format, 未达标/达标
+    filled red/green; empty and non-finite values leave the cell empty."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        if style == "status" and value in ("未达标", "达标"):
+            ws.write_string(i, j, value, fail if value == "未达标" else ok)
+        elif value:
+            ws.write_string(i, j, value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value):
+            ws.write_number(i, j, value, style if style not in (None, "status") else None)
+    else:
+        ws.write_string(i, j, str(value))
 
 
 def _column_cells(series: pd.Series) -> list[Any]:
@@ -182,21 +181,19 @@ def _column_cells(series: pd.Series) -> list[Any]:
     return out
 
 
+#: cells per column whose width is measured exactly (the longest ones; widths are capped anyway)
+_WIDTH_SAMPLE: Final = 500
+
+
 def _column_width(values: list[Any]) -> int:
-    """The display width of a column's widest cell (CJK counts double): cells visited longest
-    first, stopping once no shorter text can be wider (display width <= 2 x length)."""
+    """The display width of a column's widest cell (CJK counts double), measured on its
+    longest cells."""
     texts = [(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in values if v is not None]
-    best = 0
-    for t in sorted(texts, key=len, reverse=True):
-        if 2 * len(t) <= best:
-            break
-        best = max(best, _display_width(t))
-    return best
-
-
-def _needs_text_cell(value: str) -> bool:
-    """Text that openpyxl would otherwise store as a formula."""
-    return value.startswith("=")
+    if len(texts) > _WIDTH_SAMPLE:
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        top = np.argpartition(lengths, -_WIDTH_SAMPLE)[-_WIDTH_SAMPLE:]
+        texts = [texts[i] for i in top.tolist()]
+    return max((_display_width(t) for t in texts), default=0)
 
 
 def _sheet_name(name: Any, used: set[str]) -> str:
