@@ -7,6 +7,9 @@ one row in 100 a repeat of an earlier one. Measured, each in a fresh process so 
 memory (``ru_maxrss``) belongs to that step alone:
 
 * ``read_register`` of the file (parse, columns, townships, CRS choice, checks);
+* the import as a run does it, without writing output files: inputs checked, region loaded,
+  register read, duplicates across registers, coverage, imports + run saved in one workspace
+  transaction;
 * the whole ``servicecircle coverage`` command on it: validation first, import, duplicate check
   across registers, coverage, Excel/CSV/GeoJSON/HTML/PNG/PDF outputs and the workspace
   transaction (``--basemap none``).
@@ -86,6 +89,23 @@ def _child(step: str, path: str, work: str) -> None:
         result = read_register(path)
         seconds = time.perf_counter() - t
         extra = {"kept": result.source["rows_kept"], "read": result.source["rows_read"]}
+    elif step == "import":
+        from geo.registers import check_register
+        from geo.workspace import Workspace
+        from servicecircle import workflows
+
+        t = time.perf_counter()
+        spec = workflows.RegisterSpec(Path(path))
+        check_register(spec.source)
+        region = workflows.load_region(REGION)
+        imported = workflows.import_registers([spec], region)
+        cov = workflows.coverage_run(region, imported)
+        with Workspace.open(Path(work) / "import.duckdb") as ws, ws.transaction("benchmark"):
+            for part in imported.parts:
+                ws.save_import(part.facilities, part.report, part.source, layer=None)
+            ws.save_run("coverage", cov.params, {"comparison": cov.comparison})
+        seconds = time.perf_counter() - t
+        extra = {"kept": len(imported.facilities)}
     else:
         from servicecircle.cli import main
 
@@ -126,7 +146,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[50_000])
     parser.add_argument(
-        "--steps", default="read,coverage", help="read and/or coverage (default both)"
+        "--steps",
+        default="read,import,coverage",
+        help="read, import (everything but the output files) and/or coverage (default all)",
     )
     parser.add_argument("--child", nargs=3, metavar=("STEP", "PATH", "WORK"))
     args = parser.parse_args()
@@ -147,6 +169,13 @@ def main() -> None:
                     f"| {rows:,} | `read_register` | {read['seconds']:.1f} s | "
                     f"{read['peak_mib']:.0f} MiB | {read['read']:,} rows read, "
                     f"{read['kept']:,} kept |"
+                )
+            if "import" in steps:
+                imp = _measure("import", path, Path(tmp))
+                print(
+                    f"| {rows:,} | check + import + duplicates + coverage + workspace "
+                    f"transaction (no output files) | {imp['seconds']:.1f} s | "
+                    f"{imp['peak_mib']:.0f} MiB | {imp['kept']:,} facilities |"
                 )
             if "coverage" not in steps:
                 continue
