@@ -282,7 +282,7 @@ def _facility_columns(
     layer: str,
     extra_columns: list[str],
     geometry_name: str,
-) -> dict[str, list[Any]] | None:
+) -> dict[str, Any] | None:
     """A batch of facility rows as columns, in bulk; None when a value cannot be stored as it
     is (the caller then goes row by row to name it)."""
     n = len(chunk)
@@ -301,12 +301,10 @@ def _facility_columns(
                 return None
             cols[c] = numbers.astype(np.int64).tolist()
             continue
-        values = [None if _is_missing(v) else v if isinstance(v, str) else str(v) for v in series]
-        try:
-            "\x1f".join(v for v in values if v is not None).encode("utf-8")
-        except UnicodeEncodeError:
+        as_text = _text_array(series)
+        if as_text is None:
             return None
-        cols[c] = values
+        cols[c] = as_text
     geoms = chunk[geometry_name].to_numpy()
     if not all(g is None or isinstance(g, shapely.Geometry) for g in geoms):
         return None
@@ -333,10 +331,10 @@ def _facility_columns(
     return cols
 
 
-def _report_columns(chunk: pd.DataFrame, import_id: int, start: int) -> dict[str, list[Any]] | None:
+def _report_columns(chunk: pd.DataFrame, import_id: int, start: int) -> dict[str, Any] | None:
     """A batch of report rows as columns, in bulk; None when a value needs the row-by-row path."""
     n = len(chunk)
-    cols: dict[str, list[Any]] = {
+    cols: dict[str, Any] = {
         "import_id": [import_id] * n,
         "ord": list(range(start, start + n)),
     }
@@ -348,10 +346,23 @@ def _report_columns(chunk: pd.DataFrame, import_id: int, start: int) -> dict[str
                 return None
             cols[c] = numbers.astype(np.int64).tolist()
             continue
-        values = [None if _is_missing(v) else v if isinstance(v, str) else str(v) for v in chunk[c]]
-        try:
-            "\x1f".join(v for v in values if v is not None).encode("utf-8")
-        except UnicodeEncodeError:
+        as_text = _text_array(chunk[c])
+        if as_text is None:
             return None
-        cols[c] = values
+        cols[c] = as_text
     return cols
+
+
+def _text_array(series: pd.Series) -> pa.Array | None:
+    """A column as Arrow text in bulk (missing -> null, other values str()); None when a value
+    cannot be stored as UTF-8 (the caller then goes row by row to name it)."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    if not all(v is None or type(v) is str for v in values):
+        values = np.array(
+            [None if _is_missing(v) else v if isinstance(v, str) else str(v) for v in values],
+            dtype=object,
+        )
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None
