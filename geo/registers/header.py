@@ -60,7 +60,7 @@ def _clean_column(values: pd.Series) -> pd.Series:
     is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
     if is_str.all():
         out = values.astype(object)
-        if out.str.contains(_CONTROL_RE).any():
+        if _CONTROL_RE.search("\n".join(out.tolist())):  # one search for the whole column
             out = out.str.replace(_CONTROL_RE, "", regex=True)
         return out.str.strip()
     return values.map(_text).astype(object)
