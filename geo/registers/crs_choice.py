@@ -126,7 +126,7 @@ def choose_crs(
     ``towns`` holds each row's declared township polygon (None when unknown): WGS84, GCJ-02 and
     BD-09 degrees are told apart by which puts the most points inside them.
     """
-    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped
+    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped & ~work.rejected
     file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
     if origin == "geometry" and file_crs_name is not None:
         if crs_arg == "auto":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from geo._errors import DataMissingError, InputError
-from geo.registers.columns import COLUMN_ALIASES, _norm_header
+from geo.registers.header import _table_from_records
 from geo.registers.model import _Raw, _text
 
 FORMATS: Final[dict[str, str]] = {
@@ -101,100 +102,10 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     )
 
 
-def _known_headers(extra: set[str]) -> set[str]:
-    return {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
-
-
-def _header_score(cells: Sequence[object], extra: set[str]) -> int:
-    known = _known_headers(extra)
-    return sum(_norm_header(c) in known for c in cells if _text(c))
-
-
-def _two_row_header(top: Sequence[object], below: Sequence[object], extra: set[str]) -> list[str]:
-    """One header from a header spanning two rows (merged cells: the value sits in one row).
-
-    A column's header is the lower cell when it names a known column, else the upper cell,
-    else the lower one ('坐标' above '经度' and '纬度' gives 经度, 纬度)."""
-    known = _known_headers(extra)
-    width = max(len(top), len(below))
-    out = []
-    for j in range(width):
-        up = _text(top[j]) if j < len(top) else ""
-        low = _text(below[j]) if j < len(below) else ""
-        if low and (_norm_header(low) in known or not up):
-            out.append(low)
-        else:
-            out.append(up)
-    return out
-
-
-def _is_header_continuation(cells: Sequence[object], extra: set[str]) -> bool:
-    """A row below a header that is itself header text (most of its cells name known columns)."""
-    known = _known_headers(extra)
-    texts = [_norm_header(c) for c in cells if _text(c)]
-    hits = sum(t in known for t in texts)
-    return hits >= 1 and 2 * hits >= len(texts)
-
-
-def _table_from_records(
-    records: Sequence[Sequence[object]],
-    *,
-    name: str,
-    extra_headers: set[str],
-    header_row: int | None = None,
-) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """Header detection (the first of the first 10 non-empty rows naming >= 2 known columns,
-    alone or with the row below it when the header spans two rows, else the first non-empty
-    row; title rows above it are skipped), 1-based row numbers, and the header row(s) as text."""
-    nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
-    if not nonempty:
-        raise InputError(f"{name} 没有数据行；请检查是否选对了文件或工作表")
-    header_at = nonempty[0] if header_row is None else header_row
-    header_cells: Sequence[object] = records[header_at]
-    header_end = header_at
-    for k, i in enumerate(nonempty[:10] if header_row is None else ()):
-        nxt = nonempty[k + 1] if k + 1 < len(nonempty) else None
-        own = _header_score(records[i], extra_headers)
-        if own >= 1 and nxt is not None and _is_header_continuation(records[nxt], extra_headers):
-            both = _two_row_header(records[i], records[nxt], extra_headers)
-            if _header_score(both, extra_headers) >= max(2, own + 1):
-                header_at, header_end, header_cells = i, nxt, both
-                break
-        if own >= 2:
-            header_at, header_end, header_cells = i, i, records[i]
-            break
-    raw_header = [_text(c) for c in header_cells]
-    width = max(
-        [len(raw_header)]
-        + [max((j + 1 for j, c in enumerate(records[i]) if _text(c)), default=0) for i in nonempty]
-    )
-    headers: list[str] = []
-    for j in range(width):
-        h = raw_header[j] if j < len(raw_header) and raw_header[j] else f"列{j + 1}"
-        base, k = h, 2
-        while h in headers:
-            h, k = f"{base}_{k}", k + 1
-        headers.append(h)
-    cells: list[list[str]] = []
-    rows: list[int] = []
-    for i in nonempty:
-        if i <= header_end:
-            continue
-        rec = [_text(c) for c in records[i]] + [""] * width
-        cells.append(rec[:width])
-        rows.append(i + 1)
-    frame = pd.DataFrame(cells, columns=headers, dtype=object)
-    if not cells:
-        frame = pd.DataFrame({h: pd.Series([], dtype=object) for h in headers})
-    shown = (
-        f"第 {header_at + 1} 行"
-        if header_end == header_at
-        else (f"第 {header_at + 1}–{header_end + 1} 行（两行表头）")
-    )
-    return frame, np.asarray(rows, dtype=np.int64), shown
-
-
-def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+def _read_csv(
+    data: bytes, name: str, encoding: str | None, extra: set[str], head: int | None = None
+) -> _Raw:
+    """A CSV/TXT register (``head``: only its first lines, to check the header)."""
     text, used = _decode(data, name, encoding)
     sample = text[:20000]
     try:
@@ -204,7 +115,8 @@ def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> 
     limit = csv.field_size_limit()
     try:  # a cell may be as long as the file (the module's default stops at 131,072)
         csv.field_size_limit(max(limit, len(text) + 1))
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = list(reader if head is None else itertools.islice(reader, head))
     except csv.Error as exc:
         raise InputError(
             f"{name} 不是可读的 CSV（{exc}）；请在 Excel 或 WPS 中打开，另存为“CSV UTF-8”或 .xlsx"
@@ -215,12 +127,14 @@ def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> 
     return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used, header=header)
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> list[_Raw]:
+def _read_xlsx(
+    data: bytes, name: str, sheet: str | int | None, extra: set[str], head: int | None = None
+) -> list[_Raw]:
     """The chosen sheet, or (``sheet`` None) every sheet with at least one non-empty row."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise InputError(
             f"{name} 无法作为 .xlsx 工作簿打开（{exc}）；请在 Excel 或 WPS 中打开，重新另存为 .xlsx"
@@ -243,7 +157,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str])
         )
     out: list[_Raw] = []
     for sname in chosen:
-        records = [list(r) for r in book[sname].iter_rows(min_row=1, values_only=True)]
+        rows = book[sname].iter_rows(min_row=1, max_row=head, values_only=True)
+        records = [list(r) for r in rows]
         if sheet is None and not any(_text(c) for r in records for c in r):
             continue  # an empty sheet holds no rows to lose
         frame, rows, header = _table_from_records(

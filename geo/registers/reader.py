@@ -195,6 +195,10 @@ def _read_register(
     return _combine(parts, data=data, file_name=file_name, raw_info=tables[0])
 
 
+#: rows of a CSV or sheet parsed to check its header before a run
+CHECK_ROWS = 60
+
+
 def check_register(
     source: str | Path | tuple[bytes, str],
     *,
@@ -206,8 +210,9 @@ def check_register(
     """Check that a register can be read at all, before any expensive step of a run.
 
     Parses the file and finds its header and columns (no coordinates converted, no townships
-    matched). Returns ``file``, ``format``, ``encoding``, ``sheets`` (name -> header row and
-    columns found) and ``rows``.
+    matched; of a CSV or workbook only the first :data:`CHECK_ROWS` rows). Returns ``file``,
+    ``format``, ``encoding``, ``sheets`` (name -> header row, columns found, headers) and
+    ``rows`` (of the part read).
 
     Raises
     ------
@@ -223,9 +228,9 @@ def check_register(
             normalize_crs(crs)
         extra = {_norm_header(h) for h in (columns or {}).values()}
         if fmt == "csv":
-            tables = [_read_csv(data, file_name, None, extra)]
+            tables = [_read_csv(data, file_name, None, extra, head=CHECK_ROWS)]
         elif fmt == "xlsx":
-            tables = _read_xlsx(data, file_name, sheet, extra)
+            tables = _read_xlsx(data, file_name, sheet, extra, head=CHECK_ROWS)
         elif fmt == "geojson":
             tables = [_read_geojson(data, file_name, None, extra)]
         else:

@@ -17,7 +17,7 @@ from geo.registers.columns import _detect_columns
 from geo.registers.coords import _check_missing_xy, _read_xy, _to_wgs84
 from geo.registers.crs_choice import choose_crs, note_uncertain
 from geo.registers.matching import _match_declared
-from geo.registers.model import FACILITY_COLUMNS, REPORT_COLUMNS, RegisterImport, _Raw, _text, _Work
+from geo.registers.model import FACILITY_COLUMNS, REPORT_COLUMNS, RegisterImport, _Raw, _Work
 from geo.registers.rows import (
     _assign_layers,
     _check_names,
@@ -100,12 +100,17 @@ def _read_table(
     frame, rows = raw.frame, raw.rows
     headers = [str(c) for c in frame.columns]
     where = f"工作表 {raw.sheet!r}" if several else label
+
+    def sheet_out(exc: InputError, fix: str) -> _Part:
+        """One sheet of several that cannot be read: its rows named; a lone table: the error."""
+        if not several:
+            raise exc
+        return _rows_out(raw, label, str(exc), fix)
+
     try:
         cols = _detect_columns(headers, columns, label)
     except InputError as exc:
-        if not several:
-            raise
-        return _rows_out(raw, label, str(exc), "改正列名后重新导入该工作表")
+        return sheet_out(exc, "改正列名后重新导入该工作表")
     if "name" not in cols:
         if several:
             return _rows_out(
@@ -123,7 +128,7 @@ def _read_table(
     def text_of(fld: str) -> np.ndarray:
         if fld not in cols:
             return np.full(n, "", dtype=object)
-        return frame[cols[fld]].map(_text).to_numpy(dtype=object)
+        return frame[cols[fld]].to_numpy(dtype=object)  # cells are text already (readers)
 
     names, kinds, towns, codes, addresses, refs = (
         text_of(f) for f in ("name", "kind", "township", "code", "address", "ref")
@@ -144,9 +149,7 @@ def _read_table(
     try:
         xy = _read_xy(work, raw, text_of)
     except InputError as exc:
-        if not several:
-            raise
-        return _rows_out(raw, label, str(exc), "补上坐标列或乡镇列后重新导入该工作表")
+        return sheet_out(exc, "补上坐标列或乡镇列后重新导入该工作表")
     areas = np.array([polygons.get(str(c)) if c else None for c in township_codes], dtype=object)
     choice = choose_crs(work, raw, xy.x, xy.y, xy.origin, crs_arg, crs, towns=areas, region=region)
     note_uncertain(work, choice, xy.column)

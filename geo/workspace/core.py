@@ -168,9 +168,12 @@ class _Base:
         except duckdb.Error as exc:
             raise WorkspaceError(f"reading workspace {self.path!r} failed: {exc}") from exc
 
-    def _insert(self, table: str, columns: dict[str, list[Any]], types: dict[str, pa.DataType]):
+    def _insert(self, table: str, columns: dict[str, Any], types: dict[str, pa.DataType]):
         arrow = pa.table(
-            {name: pa.array(values, type=types[name]) for name, values in columns.items()}
+            {
+                name: values if isinstance(values, pa.Array) else pa.array(values, type=types[name])
+                for name, values in columns.items()
+            }
         )
         names = ", ".join(f'"{c}"' for c in columns)
         self._con.register("_sc_batch", arrow)

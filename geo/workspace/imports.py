@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 
 from geo._errors import InputError
 from geo.registers import FACILITY_COLUMNS  # typed columns; any other goes to ``extra`` JSON
@@ -161,6 +162,10 @@ class _Imports(_Base):
         }
         for start in range(0, len(report), _BATCH_ROWS):
             chunk = report.iloc[start : start + _BATCH_ROWS]
+            fast = _report_columns(chunk, import_id, start)
+            if fast is not None:
+                self._insert("validation", fast, {c: types.get(c, pa.string()) for c in fast})
+                continue
             cols: dict[str, list[Any]] = {c: [] for c in ("import_id", "ord", *REPORT_COLUMNS)}
             for pos, (_, rec) in enumerate(chunk.iterrows(), start=start):
                 where = f"{label}: validation report row {pos}"
@@ -189,6 +194,11 @@ class _Imports(_Base):
         names = ("import_id", "ord", *FACILITY_COLUMNS, "extra", "geom")
         for start in range(0, len(facilities), _BATCH_ROWS):
             chunk = facilities.iloc[start : start + _BATCH_ROWS]
+            fast = _facility_columns(chunk, import_id, start, layer, extra_columns, geometry_name)
+            if fast is not None:
+                self._insert("facilities", fast, {c: types.get(c, pa.string()) for c in fast})
+                continue
+            # something in this batch cannot be stored: go row by row to name it
             cols: dict[str, list[Any]] = {c: [] for c in names}
             for pos, (index, rec) in enumerate(chunk.iterrows(), start=start):
                 rec_id = rec["facility_id"] if not _is_missing(rec["facility_id"]) else index
@@ -263,3 +273,96 @@ class _Imports(_Base):
         with self._transaction(f"deleting import {import_id}"):
             for table in ("facilities", "validation", "imports"):
                 self._con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+
+
+def _facility_columns(
+    chunk: gpd.GeoDataFrame,
+    import_id: int,
+    start: int,
+    layer: str,
+    extra_columns: list[str],
+    geometry_name: str,
+) -> dict[str, Any] | None:
+    """A batch of facility rows as columns, in bulk; None when a value cannot be stored as it
+    is (the caller then goes row by row to name it)."""
+    n = len(chunk)
+    cols: dict[str, Any] = {
+        "import_id": [import_id] * n,
+        "ord": list(range(start, start + n)),
+    }
+    for c in FACILITY_COLUMNS:
+        if c not in chunk.columns:
+            cols[c] = [layer] * n
+            continue
+        series = chunk[c]
+        if c == "source_row":
+            numbers = pd.to_numeric(series, errors="coerce")
+            if numbers.isna().any() or not np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0):
+                return None
+            cols[c] = numbers.astype(np.int64).tolist()
+            continue
+        as_text = _text_array(series)
+        if as_text is None:
+            return None
+        cols[c] = as_text
+    geoms = chunk[geometry_name].to_numpy()
+    if not all(g is None or isinstance(g, shapely.Geometry) for g in geoms):
+        return None
+    try:
+        wkb = shapely.to_wkb(geoms)
+    except (shapely.errors.GEOSException, TypeError, ValueError):
+        return None
+    cols["geom"] = [None if g is None else bytes(g) for g in wkb]
+    if extra_columns:
+        extras = pd.DataFrame(chunk[extra_columns])
+        if not all(
+            extras[c].map(lambda v: v is None or isinstance(v, (str, int, float, bool))).all()
+            for c in extra_columns
+        ):
+            return None
+        try:
+            lines = extras.to_json(orient="records", lines=True, force_ascii=False)
+            "".join(lines).encode("utf-8")
+        except (ValueError, UnicodeEncodeError, OverflowError):
+            return None
+        cols["extra"] = lines.rstrip("\n").split("\n") if n else []
+    else:
+        cols["extra"] = [None] * n
+    return cols
+
+
+def _report_columns(chunk: pd.DataFrame, import_id: int, start: int) -> dict[str, Any] | None:
+    """A batch of report rows as columns, in bulk; None when a value needs the row-by-row path."""
+    n = len(chunk)
+    cols: dict[str, Any] = {
+        "import_id": [import_id] * n,
+        "ord": list(range(start, start + n)),
+    }
+    for c in REPORT_COLUMNS:
+        if c == "row":
+            numbers = pd.to_numeric(chunk[c], errors="coerce")
+            whole = numbers.dropna().to_numpy(dtype=float)
+            if numbers.isna().any() or not np.all(np.mod(whole, 1) == 0):
+                return None
+            cols[c] = numbers.astype(np.int64).tolist()
+            continue
+        as_text = _text_array(chunk[c])
+        if as_text is None:
+            return None
+        cols[c] = as_text
+    return cols
+
+
+def _text_array(series: pd.Series) -> pa.Array | None:
+    """A column as Arrow text in bulk (missing -> null, other values str()); None when a value
+    cannot be stored as UTF-8 (the caller then goes row by row to name it)."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    if not all(v is None or type(v) is str for v in values):
+        values = np.array(
+            [None if _is_missing(v) else v if isinstance(v, str) else str(v) for v in values],
+            dtype=object,
+        )
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None
