@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
@@ -244,26 +245,25 @@ _CODE12 = re.compile(r"^\d{12}$")
 def declared_villages(
     source: Path | tuple[bytes, str], *, sheet: str | None = None
 ) -> pd.DataFrame:
-    """The 社区/村 each row of a register declares, indexed by the register's row number.
+    """The 社区/村 each row of a register declares, indexed by ``(source_file, source_row)``.
 
     Reads the file with the register reader's own format readers (same header detection, so
-    the row numbers are :attr:`RegisterImport.facilities`'s ``source_row``). Returns
+    the index matches :attr:`RegisterImport.facilities`'s ``source_file``/``source_row``, one
+    label per sheet of a workbook). Returns
     ``village_declared`` (the 所属社区/村 cell) and ``village_code_declared`` (a 12-digit code
     from any column holding only 12-digit codes, e.g. 行政区划代码) — '' where absent.
     """
-    from geo.registers import formats
+    from geo.registers.formats import read_raw_tables
 
-    data, name, path = formats._source_bytes(source, None)
-    fmt = formats._format_of(name, data)
-    if fmt == "csv":
-        raw = formats._read_csv(data, name, None, set())
-    elif fmt == "xlsx":
-        raw = formats._read_xlsx(data, name, sheet, set())
-    elif fmt == "geojson":
-        raw = formats._read_geojson(data, name, None, set())
-    else:
-        raw = formats._read_vector(data, name, path, fmt, None, sheet)
-    frame = raw.frame.astype(str).apply(lambda s: s.str.strip())
+    parts = [
+        _declared_in(label, raw.frame, raw.rows)
+        for label, raw in read_raw_tables(source, sheet=sheet)
+    ]
+    return pd.concat(parts) if parts else pd.DataFrame()
+
+
+def _declared_in(label: str, raw_frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    frame = raw_frame.astype(str).apply(lambda s: s.str.strip())
     norm = {unicodedata.normalize("NFKC", str(c)).replace(" ", "").lower(): c for c in frame}
     village_col = next((norm[h] for h in VILLAGE_HEADERS if h in norm), None)
     code_col = next(
@@ -280,4 +280,9 @@ def declared_villages(
             "village_declared": frame[village_col] if village_col is not None else empty,
             "village_code_declared": frame[code_col] if code_col is not None else empty,
         }
-    ).set_index(pd.Index(raw.rows, name="source_row"))
+    ).set_index(
+        pd.MultiIndex.from_arrays(
+            [np.full(len(frame), label, dtype=object), np.asarray(rows, dtype=np.int64)],
+            names=["source_file", "source_row"],
+        )
+    )

@@ -178,6 +178,30 @@ def test_register_rows_get_the_new_layers_and_their_declared_units(tmp_path):
         "elderly_care",
     ]
     declared = declared_villages(path)
-    rows = result.facilities["source_row"].tolist()
+    rows = list(zip(result.facilities["source_file"], result.facilities["source_row"], strict=True))
     assert declared.loc[rows, "village_declared"].tolist() == ["风景路社区", "", "", ""]
     assert declared.loc[rows, "village_code_declared"].tolist() == ["", "360203011206", "", ""]
+
+
+def test_declared_units_of_every_sheet_match_the_register_rows(tmp_path):
+    """A workbook of two sheets: each sheet's declared 社区 lines up with its own facilities."""
+    import openpyxl
+
+    from geo.registers import read_register
+    from geo.villages import declared_villages
+
+    path = tmp_path / "两个工作表.xlsx"
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "城区"
+    first.append(["名称", "类型", "所属街道", "所属社区"])
+    first.append(["甲日照中心", "社区日间照料中心", "石狮埠街道", "风景路社区"])
+    second = book.create_sheet("郊区")
+    second.append(["名称", "类型", "所属街道", "所属社区"])
+    second.append(["乙日照中心", "社区日间照料中心", "珠山街道", "新村社区"])
+    book.save(path)
+    result = read_register(path)
+    declared = declared_villages(path)
+    keys = list(zip(result.facilities["source_file"], result.facilities["source_row"], strict=True))
+    assert len(set(keys)) == 2  # same row number on both sheets, told apart by the sheet
+    assert declared.loc[keys, "village_declared"].tolist() == ["风景路社区", "新村社区"]

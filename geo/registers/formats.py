@@ -363,3 +363,44 @@ def _read_vector(
         encoding=used or (f"{cpg_text} (.cpg)" if cpg_text else None),
         sheet=str(layer_name) if layer_name is not None else None,
     )
+
+
+def raw_tables(
+    data: bytes,
+    file_name: str,
+    path: Path | None,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    extra: set[str] | None = None,
+    head: int | None = None,
+) -> list[_Raw]:
+    """Every table of a register file, parsed by its format: one per sheet of a workbook.
+
+    ``head`` limits a CSV or sheet to its first rows (to check a header before a run).
+    """
+    extra = extra or set()
+    fmt = _format_of(file_name, data)
+    if fmt == "csv":
+        return [_read_csv(data, file_name, encoding, extra, head=head)]
+    if fmt == "xlsx":
+        return _read_xlsx(data, file_name, sheet, extra, head=head)
+    if fmt == "geojson":
+        return [_read_geojson(data, file_name, encoding, extra)]
+    return [_read_vector(data, file_name, path, fmt, encoding, sheet)]
+
+
+def table_label(file_name: str, raw: _Raw, *, several: bool) -> str:
+    """The ``source_file`` a table's facilities carry: the file, and its sheet when there are several."""
+    return f"{file_name}[{raw.sheet}]" if several else file_name
+
+
+def read_raw_tables(
+    source: str | Path | tuple[bytes, str], *, sheet: str | int | None = None
+) -> list[tuple[str, _Raw]]:
+    """The parsed tables of a register file with the ``source_file`` label of each, read exactly
+    as :func:`geo.registers.read_register` reads them (same header detection, same row numbers)."""
+    data, file_name, path = _source_bytes(source, None)
+    tables = raw_tables(data, file_name, path, sheet=sheet)
+    several = len(tables) > 1
+    return [(table_label(file_name, raw, several=several), raw) for raw in tables]

@@ -14,14 +14,7 @@ import shapely
 from geo._errors import DataMissingError, InputError
 from geo.crs import normalize_crs
 from geo.registers.columns import _norm_header
-from geo.registers.formats import (
-    _format_of,
-    _read_csv,
-    _read_geojson,
-    _read_vector,
-    _read_xlsx,
-    _source_bytes,
-)
+from geo.registers.formats import _format_of, _source_bytes, raw_tables, table_label
 from geo.registers.model import RegisterImport
 from geo.registers.rows import _check_layer
 from geo.registers.table import _combine, _read_table, _township_polygons
@@ -157,7 +150,7 @@ def _read_register(
     townships: gpd.GeoDataFrame | None,
 ) -> RegisterImport:
     data, file_name, path = _source_bytes(source, source_name)
-    fmt = _format_of(file_name, data)
+    _format_of(file_name, data)  # an unknown format is refused before anything else
     fixed_layer = _check_layer(layer) if layer is not None else None
     crs_arg = "auto" if str(crs).strip().lower() == "auto" else normalize_crs(crs)
     if region is not None and not isinstance(region, shapely.Geometry):
@@ -166,20 +159,13 @@ def _read_register(
         )
     extra = {_norm_header(h) for h in (columns or {}).values()}
 
-    if fmt == "csv":
-        tables = [_read_csv(data, file_name, encoding, extra)]
-    elif fmt == "xlsx":
-        tables = _read_xlsx(data, file_name, sheet, extra)
-    elif fmt == "geojson":
-        tables = [_read_geojson(data, file_name, encoding, extra)]
-    else:
-        tables = [_read_vector(data, file_name, path, fmt, encoding, sheet)]
+    tables = raw_tables(data, file_name, path, encoding=encoding, sheet=sheet, extra=extra)
     polygons = _township_polygons(townships)
     several = len(tables) > 1
     parts = [
         _read_table(
             raw,
-            label=f"{file_name}[{raw.sheet}]" if several else file_name,
+            label=table_label(file_name, raw, several=several),
             several=several,
             columns=columns,
             fixed_layer=fixed_layer,
@@ -221,20 +207,13 @@ def check_register(
     """
     try:
         data, file_name, _path = _source_bytes(source, None)
-        fmt = _format_of(file_name, data)
+        _format_of(file_name, data)  # an unknown format is refused first
         if layer is not None:
             _check_layer(layer)
         if str(crs).strip().lower() != "auto":
             normalize_crs(crs)
         extra = {_norm_header(h) for h in (columns or {}).values()}
-        if fmt == "csv":
-            tables = [_read_csv(data, file_name, None, extra, head=CHECK_ROWS)]
-        elif fmt == "xlsx":
-            tables = _read_xlsx(data, file_name, sheet, extra, head=CHECK_ROWS)
-        elif fmt == "geojson":
-            tables = [_read_geojson(data, file_name, None, extra)]
-        else:
-            tables = [_read_vector(data, file_name, _path, fmt, None, sheet)]
+        tables = raw_tables(data, file_name, _path, sheet=sheet, extra=extra, head=CHECK_ROWS)
     except PROJECT_ERRORS:
         raise
     except READ_FAILURES as exc:

@@ -85,13 +85,10 @@ def _declared(specs: Sequence) -> pd.DataFrame:
     frames = []
     for spec in specs:
         source = spec.source
-        name = Path(source).name if isinstance(source, Path | str) else str(source[1])
-        part = village_units.declared_villages(source, sheet=getattr(spec, "sheet", None))
-        frames.append(part.reset_index().assign(source_file=name))
+        frames.append(village_units.declared_villages(source, sheet=getattr(spec, "sheet", None)))
     if not frames:
         return pd.DataFrame()
-    table = pd.concat(frames, ignore_index=True)
-    return table.set_index(["source_file", "source_row"])
+    return pd.concat(frames)
 
 
 def village_sheets(vrun: VillageRun) -> dict[str, pd.DataFrame]:
