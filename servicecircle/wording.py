@@ -115,3 +115,34 @@ def in_chinese(text: str, township_names: Mapping[str, str] | None = None) -> st
         if m:
             return say(m)
     return _CODE.sub(lambda m: names(m[0]), text)
+
+
+#: solver status -> label
+STATUS_LABELS: Final[dict[str, str]] = {
+    "evaluated": "已测算",
+    "optimal": "最优解",
+    "time_limit": "达到时间上限（取当前最好解）",
+    "heuristic": "启发式解",
+    "feasible": "可行解",
+    "infeasible": "无可行解",
+}
+
+
+#: solver key -> label
+SOLVER_LABELS: Final[dict[str, str]] = {
+    "what-if": "方案测算",
+    "highs": "精确求解（HiGHS）",
+    "greedy": "贪心",
+    "greedy+swap": "贪心 + 交换",
+    "brute": "穷举",
+}
+
+
+def status_label(status: str) -> str:
+    """A scenario's solver status in Chinese (unknown ones as they are)."""
+    return STATUS_LABELS.get(status, status)
+
+
+def solver_label(solver: str) -> str:
+    """A scenario's solver in Chinese (unknown ones as they are)."""
+    return SOLVER_LABELS.get(solver, solver)

@@ -34,7 +34,7 @@ def _args(data: Path, out: Path, *extra: str) -> list[str]:
         "reach", "--region", "3603", "--streets", str(data / "synthetic-3603.osm.pbf"),
         "--register", f"{data / '养老.xlsx'},layer=elderly_care", "--demand",
         str(data / "人口点.csv"), "--weight-column", "常住人口", "--out", str(out),
-        "--workspace", str(out / "ws.duckdb"), "--basemap", "none", "--workers", "2", *extra,
+        "--workspace", str(out.parent / "ws.duckdb"), "--basemap", "none", "--workers", "2", *extra,
     ]  # fmt: skip
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from servicecircle.wording import SOLVER_LABELS, STATUS_LABELS, status_label  # noqa: F401
+
 #: coordinate systems a planner can pick for an upload -> label
 CRS_CHOICES: Final[dict[str, str]] = {
     "auto": "自动识别",
@@ -54,27 +56,6 @@ SCENARIO_KINDS: Final[dict[str, str]] = {
 }
 
 
-#: solver status -> label
-STATUS_LABELS: Final[dict[str, str]] = {
-    "evaluated": "已测算",
-    "optimal": "最优解",
-    "time_limit": "达到时间上限（取当前最好解）",
-    "heuristic": "启发式解",
-    "feasible": "可行解",
-    "infeasible": "无可行解",
-}
-
-
-#: solver key -> label
-SOLVER_LABELS: Final[dict[str, str]] = {
-    "what-if": "方案测算",
-    "highs": "精确求解（HiGHS）",
-    "greedy": "贪心",
-    "greedy+swap": "贪心 + 交换",
-    "brute": "穷举",
-}
-
-
 #: workspace run kind -> label
 RUN_KINDS: Final[dict[str, str]] = {
     "coverage": "覆盖率",
@@ -83,7 +64,3 @@ RUN_KINDS: Final[dict[str, str]] = {
     "reach": "15分钟服务圈",
 }
 
-
-def status_label(status: str) -> str:
-    """A scenario's solver status in Chinese (unknown ones as they are)."""
-    return STATUS_LABELS.get(status, status)

@@ -68,6 +68,7 @@ def batch_reach(
     streets: Path,
     out_dir: Path,
     cache_dir: Path | None = None,
+    state_dir: Path | None = None,
     minutes: float = 15.0,
     walk_speed_m_s: float = 1.0,
     speeds: Sequence[float] = (1.0, 0.9, 0.8, 0.6),
@@ -94,7 +95,11 @@ def batch_reach(
     streets
         ``.osm.pbf`` / ``.osm`` file, read once and cached under ``cache_dir``.
     cache_dir
-        Street table, county pieces and compiled graphs (default ``out_dir / "cache"``).
+        Street table, county pieces and compiled graphs (default ``state_dir / "cache"``).
+    state_dir
+        Where each county's result is kept (``counties/<code>.parquet``) so that ``--resume``
+        and a crashed run find it (default ``out_dir``). The CLI passes the final ``--out``
+        folder here while the dataset itself is written into a staging folder.
     scheduler, workers
         An existing Dask scheduler address, else an embedded LocalCluster of ``workers``
         processes; ``client`` uses a client already open instead.
@@ -109,7 +114,8 @@ def batch_reach(
         clients = Clients(stack, client=client, scheduler=scheduler, workers=workers)
         return _batch_reach(
             t0, clients, region=region, facilities=facilities, demand=demand,
-            streets=streets, out_dir=out_dir, cache_dir=cache_dir, minutes=minutes,
+            streets=streets, out_dir=out_dir, cache_dir=cache_dir, state_dir=state_dir,
+            minutes=minutes,
             walk_speed_m_s=walk_speed_m_s, speeds=speeds, snap_max_m=snap_max_m,
             resume=resume, progress=progress, retries=retries, task_fn=task_fn,
             on_done=on_done, street_table=street_table,
@@ -117,13 +123,14 @@ def batch_reach(
 
 
 def _batch_reach(
-    t0, clients, *, region, facilities, demand, streets, out_dir, cache_dir, minutes,
+    t0, clients, *, region, facilities, demand, streets, out_dir, cache_dir, state_dir, minutes,
     walk_speed_m_s, speeds, snap_max_m, resume, progress, retries, task_fn, on_done,
     street_table,
 ) -> BatchRun:  # fmt: skip
     seconds: dict[str, float] = {}
     out_dir = Path(out_dir)
-    cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / "cache"
+    state_dir = Path(state_dir) if state_dir is not None else out_dir
+    cache_dir = Path(cache_dir) if cache_dir is not None else state_dir / "cache"
     fac = facilities[facilities.geometry.notna() & ~facilities.geometry.is_empty]
     if demand.empty:
         raise InputError("no demand points: give a population-point table (--demand)")
@@ -165,7 +172,7 @@ def _batch_reach(
         pieces_dir=folder,
         facilities=fac,
         demand=placed,
-        out_dir=out_dir,
+        out_dir=state_dir,
         halo=halo,
         piece_halo=piece_halo,
         minutes=minutes,

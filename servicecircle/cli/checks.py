@@ -51,52 +51,21 @@ def check_inputs(args: argparse.Namespace, specs: list) -> None:
         need_file(option, getattr(args, attr, None))
     streets = need_file("--streets", getattr(args, "streets", None))
     if streets is not None:
-        name = streets.name.lower()
-        known = (
-            ".osm",
-            ".xml",
-            ".osm.bz2",
-            ".graphml",
-            ".parquet",
-            ".geoparquet",
-            ".shp",
-            ".gpkg",
-            ".geojson",
-        )
-        if not name.endswith(known):
-            problems.append(
-                f"--streets {streets.name!r}：不是可读的道路网络格式；请使用 "
-                + "、".join(known)
-                + "（.osm.pbf 需先用 osmium 转为 .osm）"
-            )
-    demand = need_file("--demand", getattr(args, "demand", None))
-    weight = getattr(args, "weight_column", None)
-    if demand is not None and weight:
+        from geo.network import check_street_file
+
         try:
-            header = _table_header(demand)
+            check_street_file(streets)  # the header only: a known format, readable
+        except USER_ERRORS as exc:
+            problems.append(f"--streets：{exc}")
+    demand = need_file("--demand", getattr(args, "demand", None))
+    if demand is not None:
+        from geo.demand import check_demand_file
+
+        try:
+            check_demand_file(demand, weight_column=getattr(args, "weight_column", None))
         except USER_ERRORS as exc:
             problems.append(f"--demand：{exc}")
-        else:
-            if header is not None and weight not in header:
-                problems.append(
-                    f"--weight-column {weight!r}：{demand.name} 中没有这一列（现有列："
-                    f"{'、'.join(header)}）；请改用其中之一"
-                )
     if problems:
         listed = "\n".join(f"  {i}. {p}" for i, p in enumerate(problems, start=1))
         raise InputError(f"输入检查发现 {len(problems)} 个问题（尚未开始计算）：\n{listed}")
 
-
-def _table_header(path: Path) -> list[str] | None:
-    """The column names of a demand table (None for a format read otherwise)."""
-    from geo.registers import check_register
-
-    if path.suffix.lower() not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        return None
-    try:
-        described = check_register(path)
-    except InputError:
-        return None  # no name column: read_demand says what it needs
-    sheets = described["sheets"]
-    first = next(iter(sheets.values()), None) if isinstance(sheets, dict) else None
-    return list(first["headers"]) if isinstance(first, dict) else None

@@ -232,6 +232,7 @@ def run_partitioned(args: argparse.Namespace) -> int:
         streets=Path(streets),
         out_dir=args.out,
         cache_dir=args.cache,
+        state_dir=common.final_path(args, args.out),  # county results outlive a failed run
         minutes=args.minutes,
         walk_speed_m_s=args.speed,
         speeds=speeds,
@@ -283,7 +284,5 @@ def run_partitioned(args: argparse.Namespace) -> int:
         run_id = ws.save_run(
             args.command, params, {"reach_county": run.counties, "reach_rollup": run.rollup}
         )
-    print(f"\nrun {run_id} saved in the workspace; outputs:")
-    for k, v in paths.items():
-        print(f"  {k:<24} {v}")
+    common.print_outputs(args, run_id, paths)
     return 0 if run.outcome.ok else 1
