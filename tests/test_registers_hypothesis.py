@@ -34,6 +34,7 @@ settings.register_profile(
     max_examples=60,
     deadline=None,
     derandomize=True,
+    database=None,  # nothing written into the checkout
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("dev", max_examples=500, deadline=None)
