@@ -47,8 +47,16 @@ def digest(*parts: object) -> str:
     h = hashlib.sha256()
     for p in parts:
         if isinstance(p, pd.DataFrame):
-            h.update(pd.util.hash_pandas_object(p, index=False).to_numpy().tobytes())
+            # column by column: numbers as bytes, text joined (pandas' row hashing of Arrow
+            # strings is 100× slower and this runs for every county of every run)
             h.update(json.dumps(list(map(str, p.columns))).encode())
+            for c in p.columns:
+                col = p[c]
+                if col.dtype.kind in "biufM":
+                    h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+                else:
+                    h.update("\x1f".join(col.astype(str).tolist()).encode())
+                h.update(b"\x1e")
         elif isinstance(p, np.ndarray):
             h.update(np.ascontiguousarray(p).tobytes())
         else:

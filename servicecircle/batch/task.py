@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,7 +67,7 @@ class CountyTask:
     reach_m: float
     snap_max_m: float
 
-    @property
+    @cached_property
     def signature(self) -> str:
         """What the result depends on: inputs, piece and parameters (not the worker)."""
         return digest(
