@@ -346,10 +346,44 @@ def test_warm_recompute_reuses_the_cached_graph_and_equals_a_cold_run(tmp_path, 
     pd.testing.assert_frame_equal(again.demand, _run(tmp_path / "c", client, minutes=4.0).demand)
     # fewer minutes never reach more homes
     assert (warm.counties["reached_weight"] <= first.counties["reached_weight"]).all()
-    # on its own (no client given), a warm run starts no worker processes: threads, loopback
+    # on its own (no client given), a warm run is answered in this process: see below
     own = _run(tmp_path / "a", None, minutes=3.0)
-    assert own.cluster == "threads" and all(s["warm"] for s in own.outcome.summaries)
+    assert own.cluster == "driver" and all(s["warm"] for s in own.outcome.summaries)
     pd.testing.assert_frame_equal(own.demand, cold.demand)
     # a wider budget than the pieces were cut for cuts new pieces (the halo must cover it)
     wider = _run(tmp_path / "a", client, minutes=8.0)
     assert {t.piece.parent.name for t in wider.tasks} == {"r480-a100"}
+
+
+def test_a_warm_run_starts_no_dask_client_and_equals_a_cold_one(tmp_path, client, monkeypatch):
+    first = _run(tmp_path / "a", client)
+    cold = _run(tmp_path / "b", client, minutes=3.0)
+
+    def no_cluster(**kw):
+        raise RuntimeError("a warm run must not start a Dask client")
+
+    monkeypatch.setattr(runner, "dask_client", no_cluster)
+    for minutes, derived in ((3.0, True), (4.0, False)):
+        warm = _run(tmp_path / "a", None, minutes=minutes)
+        assert warm.cluster == "driver" and warm.outcome.where == "driver" and warm.outcome.ok
+        assert all(s["warm"] and s["derived"] is derived for s in warm.outcome.summaries)
+    warm = _run(tmp_path / "a", None, minutes=3.0)
+    pd.testing.assert_frame_equal(warm.demand, cold.demand)
+    pd.testing.assert_frame_equal(warm.townships, cold.townships)
+    pd.testing.assert_frame_equal(warm.rollup, cold.rollup)
+    # the homes were placed once: the warm runs read the cached placement
+    assert len(list((tmp_path / "a" / "cache" / "placement").glob("*.parquet"))) == 1
+    # resume in the driver: nothing to do; a broken county is reported by name
+    again = _run(tmp_path / "a", None, minutes=3.0, resume=True)
+    assert sorted(again.outcome.skipped) == ["369901", "369902"] and not again.outcome.done
+    assert first.outcome.ok
+
+    def failing(t):
+        if t.code == "369902":
+            raise ValueError("乙县的输入坏了")
+        return task.run_county(t)
+
+    bad = _run(tmp_path / "a", None, minutes=3.5, task_fn=failing)
+    assert bad.cluster == "driver" and bad.outcome.done == ("369901",)
+    assert bad.outcome.failed[["code", "name"]].values.tolist() == [["369902", "乙县"]]
+    assert "乙县的输入坏了" in bad.outcome.failed["error"].iloc[0]

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import InputError
 from servicecircle.batch import plan, results
 from servicecircle.batch.partition import Halo, halo_for
 from servicecircle.batch.progress import CountyProgress
-from servicecircle.batch.runner import BatchOutcome, Clients, run_tasks
+from servicecircle.batch.runner import BatchOutcome, Clients, run_in_driver, run_tasks
 from servicecircle.batch.task import CountyTask, run_county, search_is_current
 
 
@@ -38,7 +40,7 @@ class BatchRun:
     tasks: tuple[CountyTask, ...]
     seconds: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    cluster: str = ""  # "processes", "threads" (warm run), a scheduler address, or "given"
+    cluster: str = ""  # "processes", "driver" (warm run), a scheduler address, or "given"
 
 
 def place_demand(demand: gpd.GeoDataFrame, region) -> gpd.GeoDataFrame:
@@ -58,6 +60,44 @@ def place_demand(demand: gpd.GeoDataFrame, region) -> gpd.GeoDataFrame:
         by_poly = group_of(demand, polys)
         township = by_poly.where(by_poly != "", township)
     return demand.assign(county_code=county.values, township_code=township.values)
+
+
+def placed_demand(demand: gpd.GeoDataFrame, region, cache_dir: Path) -> gpd.GeoDataFrame:
+    """:func:`place_demand`, cached under ``cache_dir/placement`` keyed by the homes' points
+    (and declared townships) and the region's county and township polygons: a warm run with the
+    same demand file and region reads two columns instead of placing every home again."""
+    from servicecircle.batch.store import atomic_path, digest
+
+    towns = region.townships
+    key = digest(
+        np.asarray(demand.geometry.x),
+        np.asarray(demand.geometry.y),
+        demand["township_code"].fillna("").astype(str).to_numpy()
+        if "township_code" in demand.columns
+        else "",
+        region.county_polygons["code"].tolist(),
+        _wkb(region.county_polygons.geometry),
+        towns["code"].tolist(),
+        _wkb(towns.geometry),
+    )
+    path = Path(cache_dir) / "placement" / f"{key}.parquet"
+    if path.is_file():
+        codes = pd.read_parquet(path)
+        if len(codes) == len(demand):
+            return demand.assign(
+                county_code=codes["county_code"].to_numpy(),
+                township_code=codes["township_code"].to_numpy(),
+            )
+    placed = place_demand(demand, region)
+    with atomic_path(path) as tmp:
+        placed[["county_code", "township_code"]].to_parquet(tmp, index=False)
+    return placed
+
+
+def _wkb(geometry: gpd.GeoSeries) -> np.ndarray:
+    """Every geometry's WKB, one byte array (empty for a missing geometry), for a key."""
+    wkb = shapely.to_wkb(geometry.to_numpy())
+    return np.frombuffer(b"".join(w if w is not None else b"\0" for w in wkb), dtype=np.uint8)
 
 
 def batch_reach(
@@ -135,7 +175,7 @@ def _batch_reach(
     if demand.empty:
         raise InputError("no demand points: give a population-point table (--demand)")
     halo = halo_for(minutes=minutes, speeds_m_s=[walk_speed_m_s, *speeds], access_m=snap_max_m)
-    placed = place_demand(demand, region)
+    placed = placed_demand(demand, region, cache_dir)
     outside = int((placed["county_code"] == "").sum())
     notes = []
     if outside:
@@ -183,11 +223,13 @@ def _batch_reach(
     kwargs = dict(
         resume=resume, retries=retries, progress=progress, task_fn=task_fn, on_done=on_done
     )
-    if all(search_is_current(t) for t in tasks):
-        # warm: every county's graph and snaps are cached, its task takes milliseconds; an
-        # in-process worker starts in a fraction of the time worker processes take
-        clients.boot(processes=False)
-    outcome = run_tasks(tasks, clients.get(), **kwargs)
+    if not clients.given and all(search_is_current(t) for t in tasks):
+        # warm: every county's graph and snaps are cached, its task takes milliseconds; in
+        # this process, one after the other, faster than any Dask client could start
+        outcome = run_in_driver(tasks, **kwargs)
+        clients.kind = "driver"
+    else:
+        outcome = run_tasks(tasks, clients.get(), **kwargs)
     seconds["tasks"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     dem = results.gather(tasks)

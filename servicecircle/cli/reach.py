@@ -242,8 +242,8 @@ def run_partitioned(args: argparse.Namespace) -> int:
         progress=batch.CountyProgress(enabled=sys.stderr.isatty()),
         street_table=table,
     )
-    if run.cluster == "threads":
-        where = "本机进程内线程（各区县图与吸附点均已缓存，无需启动工作进程）"
+    if run.cluster == "driver":
+        where = "本进程（各区县图与吸附点均已缓存，无需启动 Dask）"
     print("\n".join(report.console_lines(run, where=where, minutes=args.minutes, speed=args.speed)))
     title = f"{region.name} {args.minutes:g}分钟养老服务圈"
     sources = (*run_sources(cov), f"需求点：{source}（{label}）", f"道路：{Path(streets).name}")
@@ -265,6 +265,7 @@ def run_partitioned(args: argparse.Namespace) -> int:
         title=title,
         basemap=args.basemap,
         sources=sources,
+        townships=region.townships,
     )
     # the coverage figures of the same run, held to the plan targets
     paths.update(write_coverage_outputs(cov, args.out, basemap=args.basemap))
