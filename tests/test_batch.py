@@ -387,3 +387,34 @@ def test_a_warm_run_starts_no_dask_client_and_equals_a_cold_one(tmp_path, client
     assert bad.cluster == "driver" and bad.outcome.done == ("369901",)
     assert bad.outcome.failed[["code", "name"]].values.tolist() == [["369902", "乙县"]]
     assert "乙县的输入坏了" in bad.outcome.failed["error"].iloc[0]
+
+
+def test_the_province_map_links_each_county_to_its_township_map(tmp_path, client):
+    from servicecircle.batch import report
+
+    run = _run(tmp_path, client)
+    reg = region()
+    towns = reg.townships.copy()
+    towns.loc[towns["county_code"] == "369902", "geometry"] = None  # 乙县: no township polygons
+    fac = facilities().assign(layer="elderly_care")
+    (tmp_path / "maps").mkdir()
+    path = report.county_map(
+        run, reg.county_polygons, fac, tmp_path / "maps" / "reach_counties_map.html",
+        layer="elderly_care", title="测试 5分钟养老服务圈", basemap="none",
+        sources=("测试数据",), townships=towns,
+    )  # fmt: skip
+    province = path.read_text(encoding="utf-8")
+    folder = tmp_path / "maps" / report.COUNTY_MAPS
+    assert sorted(p.name for p in folder.glob("*.html")) == ["369901.html"]
+    assert "counties_maps/369901.html" in province and "counties_maps/369902.html" not in province
+    assert "本区县没有乡镇（街道）边界面" in province
+    county = (folder / "369901.html").read_text(encoding="utf-8")
+    assert "© OpenStreetMap contributors (ODbL)" in county and "甲县 · 测试" in county
+    figs = run.townships.set_index("township_code")
+    for code in ("369901001", "369901002"):
+        share = figs.loc[code, "share"]
+        text = "—" if pd.isna(share) else f"{share:.1%}"
+        assert f"{figs.loc[code, 'name']} · {text}" in county  # tooltip: name · share
+    assert "369902001" not in county  # only the county's own townships
+    # the border facility sits in 乙县: not on 甲县's map; 甲县's own one is
+    assert "f_west_A" in county and "f_border_B" not in county

@@ -5,6 +5,7 @@ county-level HTML map of a province (the writers of :mod:`geo.export` and the fo
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
 import geopandas as gpd
@@ -105,9 +106,15 @@ def county_map(
     title: str,
     basemap: str,
     sources: tuple[str, ...],
+    townships: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """The province's counties on the interactive coverage map: each county's name carries
-    its reach share; shaded by whether it holds a facility of ``layer``."""
+    its reach share; shaded by whether it holds a facility of ``layer``.
+
+    With ``townships`` (the region's, ``code, name, county_code, approximate``, geometry or
+    none), each county's popup links to its own map ``counties_maps/<code>.html`` beside
+    ``path`` (:func:`township_maps`), or says that the county has no township polygons.
+    """
     from analysis.maps import coverage_map
     from geo.export import save_html
 
@@ -120,6 +127,13 @@ def county_map(
     polys[f"n_{layer}"] = n
     polys[f"covered_{layer}"] = polys[f"n_{layer}"] > 0
     polys["approximate"] = False
+    if townships is not None:
+        maps = township_maps(
+            run, county_polygons, townships, facilities, path.parent / COUNTY_MAPS,
+            title=title, basemap=basemap, sources=sources,
+        )  # fmt: skip
+        polys["popup"] = [_county_popup(name, code, maps.get(code)) for name, code in
+                          zip(polys["name"], polys["code"])]  # fmt: skip
     fmap = coverage_map(
         polys,
         facilities[facilities.geometry.notna()],
@@ -132,3 +146,80 @@ def county_map(
     )
     save_html(fmap, path)
     return path
+
+
+#: the folder of the per-county township maps, beside the province map
+COUNTY_MAPS = "counties_maps"
+
+
+def _county_popup(name: str, code: str, county_file: Path | None) -> str:
+    head = f"<b>{html.escape(str(name))}</b>（{html.escape(str(code))}）<br>"
+    if county_file is None:
+        return (
+            head
+            + "本区县没有乡镇（街道）边界面，未绘制乡镇图；乡镇数字见 reach_summary.xlsx「乡镇」表"
+        )
+    href = html.escape(f"{COUNTY_MAPS}/{county_file.name}", quote=True)
+    return head + f"<a href='{href}' target='_blank'>打开本区县乡镇（街道）可达图</a>"
+
+
+def township_maps(
+    run,
+    county_polygons: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    folder: Path,
+    *,
+    title: str,
+    basemap: str,
+    sources: tuple[str, ...],
+) -> dict[str, Path]:
+    """One self-contained map per county, its townships shaded by reach share:
+    ``folder/<code>.html``; counties without township polygons get none (not in the dict)."""
+    from analysis.maps import share_map
+    from geo.export import save_html
+
+    named = run.townships[run.townships["township_code"] != ""]
+    figures = named.drop_duplicates("township_code").set_index("township_code")
+    towns = townships[townships.geometry.notna() & ~townships.geometry.is_empty]
+    fac = facilities[facilities.geometry.notna()]
+    hit = gpd.sjoin(
+        fac[["geometry"]], county_polygons[["code", "geometry"]].to_crs(fac.crs), predicate="within"
+    )
+    hit = hit[~hit.index.duplicated()]
+    names = county_polygons.set_index("code")["name"]
+    out = {}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for code, own in towns.groupby("county_code", sort=True):
+        if code not in names.index:
+            continue
+        own = own.assign(share=own["code"].map(figures["share"]))
+        own["popup"] = [_township_popup(r, figures) for r in own.itertuples()]
+        missing = int((townships["county_code"] == code).sum() - len(own))
+        notes = [f"另有 {missing} 个乡镇（街道）没有边界面，未上图"] if missing else []
+        if own["approximate"].eq(True).any():
+            notes.append("虚线为近似乡镇边界（由乡镇驻地推算，仅供示意）")
+        fmap = share_map(
+            own,
+            fac.loc[hit.index[hit["code"] == code]],
+            title=f"{names[code]} · {title}",
+            share_label="乡镇（街道）15分钟步行可达人口占比",
+            basemap=basemap,
+            sources=sources,
+            notes=notes,
+        )
+        out[code] = save_html(fmap, Path(folder) / f"{code}.html")
+    return out
+
+
+def _township_popup(row, figures: pd.DataFrame) -> str:
+    head = f"<b>{html.escape(str(row.name))}</b>（{html.escape(str(row.code))}）"
+    if row.code not in figures.index:
+        return head + "<br>无需求点"
+    f = figures.loc[row.code]
+    share = "—" if pd.isna(f["share"]) else f"{f['share']:.1%}"
+    return (
+        f"{head}<br>可达占比：{share}<br>可达 {f['reached_weight']:,.0f} / "
+        f"{f['demand_weight']:,.0f}；不在路网上 {f['off_network_weight']:,.0f}<br>"
+        f"需求点 {int(f['points'])} 个"
+    )
