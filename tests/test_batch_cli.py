@@ -64,6 +64,14 @@ def test_reach_on_a_city_runs_county_by_county(synthetic_city, tmp_path, capsys)
     assert "跳过（已完成，--resume）5" in capsys.readouterr().out
     html = (out / "reach_counties_map.html").read_text(encoding="utf-8")
     assert "15分钟圈可达" in html and "OpenStreetMap" in html
+    # each county's popup links to its township map, or says it has no township polygons
+    for code in counties["county_code"]:
+        county_file = out / "counties_maps" / f"{code}.html"
+        assert (f"counties_maps/{code}.html" in html) == county_file.is_file(), code
+        if county_file.is_file():
+            assert "OpenStreetMap contributors (ODbL)" in county_file.read_text(encoding="utf-8")
+    linked = len(list((out / "counties_maps").glob("*.html")))
+    assert linked == 5 or "本区县没有乡镇（街道）边界面" in html
 
 
 def test_inputs_are_checked_before_any_work(synthetic_city, tmp_path, capsys):
