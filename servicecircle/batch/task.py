@@ -81,6 +81,11 @@ class CountyTask:
             self.snap_max_m,
         )
 
+    @cached_property
+    def search_key(self) -> str:
+        """What the compiled graph and snaps depend on (computed once per task object)."""
+        return _search_key(self)
+
     @property
     def label(self) -> str:
         return f"{self.name}（{self.code}）"
@@ -106,7 +111,7 @@ def run_county(task: CountyTask) -> dict:
     else the piece is compiled and snapped (cold).
     """
     t0 = time.perf_counter()
-    key = _search_key(task)
+    key = task.search_key
     derived = _derived(task, key)
     if derived is not None:
         distance, fac_id, n_nodes, warm = *derived, 0, True
@@ -180,7 +185,7 @@ def search_is_current(task: CountyTask) -> bool:
     if not task.search_cache.is_file() or not task.piece.is_file():
         return False
     with np.load(task.search_cache, allow_pickle=False) as z:
-        return str(z["key"]) == _search_key(task)
+        return str(z["key"]) == task.search_key
 
 
 def _search_inputs(task: CountyTask, key: str) -> tuple[dict[str, np.ndarray], bool]:
