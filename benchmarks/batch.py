@@ -125,7 +125,7 @@ def main() -> int:
     warm, t_warm, rss_w = run(region, fac, demand, pbf, out, cache, workers=2, minutes=12.0)
     derived = sum(s.get("derived", False) for s in warm.outcome.summaries)
     rows.append(("warm recompute, 12 min instead of 15 (cached pieces + graphs + snaps; target ≤ 3 s)",
-                 f"{t_warm:.1f} s", f"tasks alone {warm.seconds['tasks']:.1f} s (in the driver: {warm.cluster}, no Dask client); "
+                 f"{t_warm:.1f} s", f"tasks alone {warm.seconds['tasks']:.1f} s (where: {warm.cluster}, no Dask client); "
                  f"{derived} of 100 counties answered from the last distances, no search"))  # fmt: skip
     shutil.rmtree(out / "counties", ignore_errors=True)
     warm2, t_warm2, _ = run(region, fac, demand, pbf, out, cache, workers=2, minutes=12.0)

@@ -22,7 +22,7 @@ from geo._errors import InputError
 from servicecircle.batch import plan, results
 from servicecircle.batch.partition import Halo, halo_for
 from servicecircle.batch.progress import CountyProgress
-from servicecircle.batch.runner import BatchOutcome, Clients, run_in_driver, run_tasks
+from servicecircle.batch.runner import BatchOutcome, Clients, run_tasks
 from servicecircle.batch.task import CountyTask, run_county, search_is_current
 
 
@@ -226,7 +226,7 @@ def _batch_reach(
     if not clients.given and all(search_is_current(t) for t in tasks):
         # warm: every county's graph and snaps are cached, its task takes milliseconds; in
         # this process, one after the other, faster than any Dask client could start
-        outcome = run_in_driver(tasks, **kwargs)
+        outcome = run_tasks(tasks, None, **kwargs)
         clients.kind = "driver"
     else:
         outcome = run_tasks(tasks, clients.get(), **kwargs)

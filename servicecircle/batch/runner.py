@@ -141,27 +141,25 @@ class Clients:
         return self._get()
 
 
-def run_in_driver(
-    tasks: Sequence[CountyTask],
+def _in_driver(
+    todo: Sequence[CountyTask],
+    skipped: tuple[str, ...],
+    n_tasks: int,
     *,
-    resume: bool = False,
-    retries: int = 2,
-    progress: CountyProgress | None = None,
-    task_fn: Callable[[CountyTask], dict] = run_county,
-    on_done: Callable[[dict], None] | None = None,
+    retries: int,
+    progress: CountyProgress | None,
+    task_fn: Callable[[CountyTask], dict],
+    on_done: Callable[[dict], None] | None,
 ) -> BatchOutcome:
-    """:func:`run_tasks` in this process, one county after the other, with no Dask client.
+    """The tasks in this process, one county after the other, with no Dask client.
 
     For warm runs, whose every county is answered from its cached graph and snaps (or from its
     last distances) in milliseconds: booting even an in-process worker costs more than the work.
     The same guarantees: each result written atomically, ``resume``, ``retries``, a county that
     still fails reported by name with its error while the others complete.
     """
-    todo = [t for t in tasks if not (resume and result_is_current(t))]
-    todo_codes = {t.code for t in todo}
-    skipped = tuple(t.code for t in tasks if t.code not in todo_codes)
     if progress is not None:
-        progress.start(total=len(tasks), already=len(skipped))
+        progress.start(total=n_tasks, already=len(skipped))
     done, failed, summaries = [], [], []
     for t in todo:
         error = None
@@ -210,7 +208,8 @@ def run_tasks(
     tasks
         One task per county.
     client
-        A ``distributed.Client`` (see :func:`dask_client`).
+        A ``distributed.Client`` (see :func:`dask_client`); None runs them in this process,
+        one after the other (warm runs: no client to start).
     resume
         Skip the counties whose result is already written for the very same task.
     retries
@@ -222,11 +221,16 @@ def run_tasks(
     on_done
         Called in the driver with each finished county's summary.
     """
-    from distributed import as_completed
-
     todo = [t for t in tasks if not (resume and result_is_current(t))]
     todo_codes = {t.code for t in todo}
     skipped = tuple(t.code for t in tasks if t.code not in todo_codes)
+    if client is None:
+        return _in_driver(
+            todo, skipped, len(tasks), retries=retries, progress=progress, task_fn=task_fn,
+            on_done=on_done,
+        )  # fmt: skip
+    from distributed import as_completed
+
     by_key = {}
     futures = []
     # largest first, so the long tasks do not start last
