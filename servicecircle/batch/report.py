@@ -203,7 +203,7 @@ def township_maps(
             own,
             fac.loc[hit.index[hit["code"] == code]],
             title=f"{names[code]} · {title}",
-            share_label="乡镇（街道）15分钟步行可达人口占比",
+            share_label="乡镇（街道）步行服务圈可达人口占比",
             basemap=basemap,
             sources=sources,
             notes=notes,
