@@ -5,11 +5,12 @@ Rooms
 * ``partition`` – the halo and the county pieces of a street table.
 * ``plan`` – the street table read once, pieces found or cut, one task per county.
 * ``task`` – one county: compile, snap, search, write its result atomically (cached for warm runs).
-* ``runner`` – the Dask client (embedded LocalCluster or ``--scheduler``), retries, failures.
+* ``runner`` – the Dask client (embedded LocalCluster or ``--scheduler``), retries, failures;
+  warm runs in the driver with no client.
 * ``progress`` – the progress bar over counties and the failure list.
 * ``results`` – the county results as ``demand/townships/counties/rollup.parquet``.
 * ``pipeline`` – the whole run, as ``servicecircle reach`` calls it.
-* ``report`` – the console summary, the Excel workbook and the county map.
+* ``report`` – the console summary, the Excel workbook, the county map and its township maps.
 """
 
 from __future__ import annotations

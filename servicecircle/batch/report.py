@@ -1,6 +1,6 @@
-"""What a partitioned run shows a planner: the console summary, the Excel workbook and the
-county-level HTML map of a province (the writers of :mod:`geo.export` and the folium map of
-:mod:`analysis.maps`, reused, not redrawn)."""
+"""What a partitioned run shows a planner: the console summary, the Excel workbook, the
+county-level HTML map of a province and one township map per county linked from it (the
+writers of :mod:`geo.export` and the folium maps of :mod:`analysis.maps`, reused, not redrawn)."""
 
 from __future__ import annotations
 
