@@ -25,6 +25,7 @@ LEVELS_BY_LAYER: dict[str, tuple[str, ...]] = {
     "social_work": ("township", "street_only"),
     "minor_protection": ("township", "street_only"),
     "cremains": ("county", "township"),
+    "civil_station": ("township", "street_only"),
 }
 
 SUMMARY_COLUMNS = [
@@ -63,10 +64,18 @@ def township_counts(
     """
     _require(townships, ("code", "name", "county_code", "kind"), "townships")
     _require(assigned, ("layer", "township_code"), "assigned facilities")
-    out = pd.DataFrame(index=townships.index)
+    return unit_counts(townships, assigned, unit_column="township_code", layers=layers)
+
+
+def unit_counts(
+    units: pd.DataFrame, assigned: pd.DataFrame, *, unit_column: str, layers: Iterable[str]
+) -> pd.DataFrame:
+    """Facilities per unit (``units["code"]``) and layer, the facility's unit in ``unit_column``:
+    ``n_<layer>`` and ``covered_<layer>``, aligned to ``units.index``."""
+    out = pd.DataFrame(index=units.index)
     for layer in layers:
-        counts = assigned.loc[assigned["layer"] == layer, "township_code"].value_counts()
-        n = townships["code"].map(counts).fillna(0).astype(int)
+        counts = assigned.loc[assigned["layer"] == layer, unit_column].value_counts()
+        n = units["code"].map(counts).fillna(0).astype(int)
         out[f"n_{layer}"] = n.values
         out[f"covered_{layer}"] = (n > 0).values
     return out
@@ -110,7 +119,7 @@ def coverage_summary(
                 if level == "county":
                     covered = county.code in counties_with
                     rows.append(
-                        _row(
+                        summary_row(
                             "county",
                             county.code,
                             county.name,
@@ -128,7 +137,7 @@ def coverage_summary(
                 )
                 if level == "street_only" and not units:
                     continue
-                rows.append(_row("county", county.code, county.name, layer, level, units))
+                rows.append(summary_row("county", county.code, county.name, layer, level, units))
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS + ["_units"])
     rollups = [summary]
     for scope, code_col, name_col in (
@@ -149,7 +158,7 @@ def coverage_summary(
             rows_name = str(names.get(pcode, pcode))
             rollups.append(
                 pd.DataFrame(
-                    [_row(scope, pcode, rows_name, layer, level, units)],
+                    [summary_row(scope, pcode, rows_name, layer, level, units)],
                     columns=SUMMARY_COLUMNS + ["_units"],
                 )
             )
@@ -157,9 +166,10 @@ def coverage_summary(
     return out.drop(columns="_units")
 
 
-def _row(
+def summary_row(
     scope: str, code: str, name: str, layer: str, level: str, units: list[tuple[str, str, bool]]
 ) -> dict:
+    """One summary row over ``units`` given as (code, name, covered); ``_units`` keeps them."""
     covered = [u for u in units if u[2]]
     uncovered = [u for u in units if not u[2]]
     n = len(units)

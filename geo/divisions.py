@@ -119,18 +119,7 @@ def read_township_list(path: Path, *, county_code: str | None = None) -> pd.Data
         "name": ("name", "名称", "乡镇（街道）", "乡镇(街道)", "乡镇", "街道"),
         "kind": ("kind", "类型", "城乡分类"),
     }
-    found: dict[str, str] = {}
-    for key, names in aliases.items():
-        for col in df.columns:
-            if str(col).strip().lower() in names:
-                found[key] = col
-                break
-    missing = [k for k in ("code", "name") if k not in found]
-    if missing:
-        raise InputError(
-            f"{path}: township list needs columns {missing} (e.g. 代码, 名称); "
-            f"found {list(df.columns)}"
-        )
+    found = list_columns(df, aliases, path=path, what="township list")
     out = pd.DataFrame(
         {
             "code": df[found["code"]].astype(str).str.strip().str[:9],
@@ -154,6 +143,25 @@ def read_township_list(path: Path, *, county_code: str | None = None) -> pd.Data
     if county_code is not None:
         out = out[out["county_code"] == county_code]
     return out.reset_index(drop=True)
+
+
+def list_columns(
+    df: pd.DataFrame, aliases: dict[str, tuple[str, ...]], *, path: Path, what: str
+) -> dict[str, str]:
+    """Which column of a division list is which (field -> header, first alias hit); code and
+    name are required, InputError naming the file and the headers found otherwise."""
+    found: dict[str, str] = {}
+    for key, names in aliases.items():
+        for col in df.columns:
+            if str(col).strip().lower() in names:
+                found[key] = col
+                break
+    missing = [k for k in ("code", "name") if k not in found]
+    if missing:
+        raise InputError(
+            f"{path}: {what} needs columns {missing} (e.g. 代码, 名称); found {list(df.columns)}"
+        )
+    return found
 
 
 def _kind_from_name(code: str, name: str) -> str:

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
@@ -191,10 +192,12 @@ def match_townships(
                 return "", "", "ambiguous", options
         return "", "", "none", ""
 
-    cache = {v: one(v) for v in pd.unique(series.astype(object).map(_clean))}
-    rows = [cache[_clean(v)] for v in series.astype(object)]
+    # each distinct value is matched once (a province's register repeats a few hundred names)
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=False)
+    answers = np.array([one(v) for v in uniques], dtype=object).reshape(len(uniques), 4)
+    table = answers[codes] if len(series) else np.empty((0, 4), dtype=object)
     out = pd.DataFrame(
-        rows,
+        table,
         index=series.index,
         columns=["township_code", "township_name", "match", "candidates"],
         dtype=object,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo._errors import DataMissingError, InputError
+from geo.layers import LAYERS
 from geo.settings import project_root
 
 __all__ = [
@@ -51,9 +52,8 @@ COLUMNS: tuple[str, ...] = (
 )
 COMPARATORS: frozenset[str] = frozenset({">=", ">"})
 PLAN_LEVELS: frozenset[str] = frozenset({"national", "province", "city", "district"})
-TARGET_LAYERS: frozenset[str] = frozenset(
-    {"elderly_care", "social_work", "cremains", "minor_protection", "other"}
-)
+#: the facility layers of :data:`geo.layers.LAYERS`, plus ``other`` for a figure no layer counts
+TARGET_LAYERS: frozenset[str] = frozenset({*LAYERS, "other"})
 UNIT_LEVELS: frozenset[str] = frozenset(
     {"township", "street_only", "county", "village", "community", "reach"}
 )

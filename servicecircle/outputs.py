@@ -138,6 +138,8 @@ def write_coverage_outputs(
     paths: dict[str, Path] = {}
     sheets: dict[str, pd.DataFrame] = {"对照目标": comparison_table(run.comparison)}
     for layer, label in LAYERS.items():
+        if f"n_{layer}" not in run.townships.columns:
+            continue  # a layer counted per 社区/村, or absent: see the village sheets
         cols = [
             "code",
             "name",
@@ -198,11 +200,52 @@ def write_coverage_outputs(
     return paths
 
 
+REACH_STATUS_LABELS = {"reached": "可达", "unreached": "不可达", "off_network": "未接入路网"}
+_REACH_HEADERS = {
+    "points": "居住点",
+    "points_reached": "可达点",
+    "points_unreached": "不可达点",
+    "points_off_network": "未接入路网点",
+    "share_points": "可达比例（点）",
+    "weight": "权重合计",
+    "weight_reached": "可达权重",
+    "weight_unreached": "不可达权重",
+    "weight_off_network": "未接入路网权重",
+    "share_weight": "可达比例（加权）",
+    "minutes": "步行分钟",
+    "minutes_straight": "直线距离分钟",
+    "snapped": "接入路网",
+    "status": "可达状态",
+    "piece": "路网连通片",
+    "nodes": "路网节点数",
+    "street_m": "道路长度(米)",
+    "facilities": "设施数",
+    "demand_points": "居住点数",
+    "demand_weight": "居住点权重",
+}
+_PIECES_SUMMARY = {
+    "pieces": "路网连通片数（全部保留）",
+    "largest_piece_nodes": "最大连通片节点数",
+    "pieces_with_facility": "有设施的连通片",
+    "demand_points_on_pieces_without_facility": "位于无设施连通片上的居住点",
+    "demand_weight_on_pieces_without_facility": "位于无设施连通片上的居住点权重",
+    "facilities_on_pieces_without_demand": "位于无居住点连通片上的设施",
+}
+
+
+def _reach_view(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    if "status" in out.columns:
+        out["status"] = out["status"].map(lambda v: REACH_STATUS_LABELS.get(v, v))
+    return out.rename(columns=_REACH_HEADERS)
+
+
 def reach_sheets(rr) -> dict[str, pd.DataFrame]:
     """The tables of a reach run (servicecircle.workflows.ReachRun), for Excel."""
     demand = pd.DataFrame(rr.demand.drop(columns="geometry")).assign(
         lon=rr.demand.geometry.x, lat=rr.demand.geometry.y
     )
+    pieces = rr.components or {}
     about = pd.DataFrame(
         {
             "项目": [
@@ -212,6 +255,8 @@ def reach_sheets(rr) -> dict[str, pd.DataFrame]:
                 "权重",
                 "道路网络",
                 "说明",
+                "可达状态",
+                *(_PIECES_SUMMARY[k] for k in _PIECES_SUMMARY if k in pieces),
             ],
             "内容": [
                 rr.minutes,
@@ -219,17 +264,25 @@ def reach_sheets(rr) -> dict[str, pd.DataFrame]:
                 rr.demand_source,
                 rr.weight_label,
                 rr.params.get("streets", ""),
-                "share = 沿道路网络步行可在预算内到达最近设施的需求点占比；直线距离（缓冲区）结果仅供对比",
+                "share = 沿道路网络步行可在预算内到达最近设施的需求点占全部需求点的比例；"
+                "直线距离（缓冲区）结果仅供对比",
+                "每个需求点计入分母：可达 + 不可达 + 未接入路网（距道路超过"
+                f"{rr.params.get('snap_max_m', '')}米）= 合计；路网的每个连通片都保留，"
+                "设施服务其所在连通片上的居住点",
+                *(pieces[k] for k in _PIECES_SUMMARY if k in pieces),
             ],
         }
     )
-    return {
+    sheets = {
         "15分钟圈说明": about,
-        "15分钟圈_乡镇": rr.by_township,
-        "15分钟圈_区县": rr.by_county,
+        "15分钟圈_乡镇": _reach_view(rr.by_township),
+        "15分钟圈_区县": _reach_view(rr.by_county),
         "步速情景": rr.scenarios,
-        "需求点": demand,
+        "需求点": _reach_view(demand),
     }
+    if len(rr.pieces):
+        sheets["路网连通片"] = _reach_view(rr.pieces)
+    return sheets
 
 
 def write_reach_outputs(rr, out_dir: Path) -> dict[str, Path]:
@@ -256,18 +309,20 @@ def write_reach_outputs(rr, out_dir: Path) -> dict[str, Path]:
 
 
 def reach_console(rr) -> str:
-    """Per-township reach table for the terminal."""
-    head = ("乡镇（街道）", "居住点", "可达", "占比", "加权占比")
-    widths = (16, 8, 8, 9, 9)
+    """Per-township reach table for the terminal: every home counted (reached, unreached, off
+    the network), and the network's pieces."""
+    head = ("乡镇（街道）", "居住点", "可达", "未接入", "占比", "加权占比")
+    widths = (16, 8, 8, 8, 9, 9)
     lines = ["".join(_pad(h, w) for h, w in zip(head, widths))]
     for r in rr.by_township.itertuples():
         if pd.isna(r.points) or not r.points:
-            cells = (r.name, "0", "—", "—", "—")
+            cells = (r.name, "0", "—", "—", "—", "—")
         else:
             cells = (
                 r.name,
                 f"{int(r.points)}",
                 f"{int(r.points_reached)}",
+                f"{int(r.points_off_network)}",
                 f"{r.share_points:.1%}",
                 f"{r.share_weight:.1%}",
             )
@@ -276,7 +331,14 @@ def reach_console(rr) -> str:
         lines.append(
             f"合计 {r.name}: {int(r.points_reached)}/{int(r.points)} 个居住点 "
             f"({r.share_points:.1%})，加权 {r.share_weight:.1%}；"
-            f"{int(r.unsnapped)} 个点距道路超过阈值，未计入"
+            f"不可达 {int(r.points_unreached)}，未接入路网 {int(r.points_off_network)}"
+            "（计入分母）"
+        )
+    pc = rr.components or {}
+    if pc:
+        lines.append(
+            f"路网连通片 {pc['pieces']} 个（全部保留），有设施的 {pc['pieces_with_facility']} 个；"
+            f"位于无设施连通片上的居住点 {pc['demand_points_on_pieces_without_facility']} 个"
         )
     sc = rr.scenarios
     lines.append(

@@ -153,3 +153,93 @@ def severe_console_entries(driver, *, allowed: tuple[str, ...] = OFFLINE_NOISE) 
         for e in entries
         if e.get("level") == "SEVERE" and not any(a in e.get("message", "") for a in allowed)
     ]
+
+
+#: English (Latin-letter) words a planner may see: proper names, formats, units, standards
+ALLOWED_ENGLISH = frozenset(
+    [
+        "OSM",
+        "OpenStreetMap",
+        "contributors",
+        "ODbL",
+        "WGS",
+        "GCJ",
+        "BD",
+        "CGCS",
+        "GPS",
+        "EPSG",
+        "CRS",
+        "UTM",
+        "CSV",
+        "UTF",
+        "BOM",
+        "GBK",
+        "Excel",
+        "WPS",
+        "xlsx",
+        "csv",
+        "GeoJSON",
+        "geojson",
+        "json",
+        "Shapefile",
+        "shp",
+        "shx",
+        "dbf",
+        "prj",
+        "cpg",
+        "zip",
+        "GeoPackage",
+        "gpkg",
+        "HTML",
+        "PNG",
+        "PDF",
+        "Word",
+        "docx",
+        "DuckDB",
+        "duckdb",
+        "HiGHS",
+        "npm",
+        "china",
+        "division",
+        "fast",
+        "geocn",
+        "MIT",
+        "TIANDITU_KEY",
+        "SERVICE_DATA_DIR",
+        "console",
+        "tianditu",
+        "gov",
+        "cn",
+        "MB",
+        "KB",
+        "km",
+        "servicecircle",
+        "workspace",
+        "Leaflet",
+        "make_valid",
+        "landuse",
+        "residential",
+        "reference",
+        "bundle",
+        "AutoNavi",
+    ]
+)
+
+
+def english_words(text: str, *, allowed: frozenset[str] = ALLOWED_ENGLISH) -> list[str]:
+    """Latin-letter words of ``text`` (2+ letters) not in ``allowed``, in order, once each."""
+    import re
+
+    words = re.findall(r"[A-Za-z][A-Za-z_]+", text)
+    return list(dict.fromkeys(w for w in words if w not in allowed))
+
+
+def wait_for_file(folder: Path, suffix: str, *, timeout_s: float = 60) -> Path:
+    """The first complete file ending with ``suffix`` downloaded into ``folder``."""
+
+    def done():
+        hits = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
+        partial = list(folder.glob("*.crdownload"))
+        return hits[0] if hits and not partial else None
+
+    return wait_until(done, timeout_s=timeout_s, what=f"a downloaded {suffix} file in {folder}")

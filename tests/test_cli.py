@@ -139,7 +139,7 @@ def test_bad_region_is_a_readable_error(zhushan_register, tmp_path, capsys):
 def test_register_option_typo_is_named(zhushan_register, capsys):
     code = main(["coverage", "--region", "360203", "--register", f"{zhushan_register},lyr=x"])
     assert code == 2
-    assert "unknown option 'lyr'" in capsys.readouterr().err
+    assert "选项 'lyr' 无法识别" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -185,7 +185,29 @@ def test_site_command_best_k_and_what_if(bundle, tmp_path, capsys):
     assert "ask one question" in capsys.readouterr().err
 
 
-def test_app_command_serves_the_streamlit_app(tmp_path):
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _group_alive(pgid: int) -> bool:
+    import os
+
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_app_command_serves_the_streamlit_app_and_stops_with_it(tmp_path):
+    """The app is served on 127.0.0.1; terminating the command stops Streamlit too (it used to
+    outlive the test run), and nothing the test started is left running or listening."""
+    import os
+    import signal
     import urllib.request
 
     from e2e_util import free_port, wait_until  # tests/ is on sys.path
@@ -198,6 +220,7 @@ def test_app_command_serves_the_streamlit_app(tmp_path):
             cwd=tmp_path,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the finally below ends all of it
         )
     try:
 
@@ -209,9 +232,18 @@ def test_app_command_serves_the_streamlit_app(tmp_path):
         assert wait_until(healthy, timeout_s=90, what="servicecircle app")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert "<title>Streamlit</title>" in r.read().decode()
+        proc.terminate()  # the command only, as a user's Ctrl-C or a service manager would
+        proc.wait(timeout=30)
+        assert wait_until(
+            lambda: not _group_alive(proc.pid) and not _listening(port),
+            timeout_s=30,
+            what="the Streamlit child to stop with the command",
+        )
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert not _listening(port)
 
 
 def test_targets_command_lists_what_a_region_inherits(capsys):

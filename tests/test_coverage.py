@@ -143,3 +143,81 @@ def test_missing_columns_are_named(county):
             county["townships"].drop(columns="kind"),
             pd.DataFrame({"layer": [], "township_code": []}),
         )
+
+
+# --------------------------------------------------------------------------- Voronoi vs real
+
+
+def test_polygon_agreement_on_drawn_squares():
+    from analysis.polygons import polygon_agreement
+
+    # real: two 1 km squares side by side; approx: the border drawn 250 m too far east
+    real = gpd.GeoDataFrame(
+        {"code": ["a", "b"]},
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
+        crs=UTM,
+    ).to_crs(4326)
+    approx = gpd.GeoDataFrame(
+        {"code": ["a", "b"]},
+        geometry=[box(X0, Y0, X0 + 1250, Y0 + 1000), box(X0 + 1250, Y0, X0 + 2000, Y0 + 1000)],
+        crs=UTM,
+    ).to_crs(4326)
+    facilities = gpd.GeoDataFrame(geometry=[_km(0.5), _km(1.1), _km(1.6)], crs=UTM).to_crs(4326)
+    out = polygon_agreement(approx, real, metric_crs=UTM, facilities=facilities)
+    # 0.25 km² of a's 1.25 km² lies in b; none of b's 0.75 km² lies outside b: 0.25 / 2
+    assert out.area_share_misassigned == pytest.approx(0.125, abs=1e-3)
+    assert out.facilities_compared == 3
+    assert out.facilities_moved == 1  # the point at 1.1 km: a by the approximation, b really
+    assert out.moved.iloc[0].tolist() == ["a", "b"]
+
+
+@pytest.mark.slow
+def test_voronoi_approximation_against_real_jiangan_polygons(bundle):
+    """江岸区: the seat-point Voronoi cells against the bundle's real township polygons."""
+    from analysis.polygons import polygon_agreement
+    from geo.crs import local_metric_crs
+    from servicecircle import workflows
+    from servicecircle.demo import demo_register_specs, demo_seat_points
+    from servicecircle.demo_regions import region_for_demo
+
+    voronoi = workflows.load_region("420102", seat_points=demo_seat_points())
+    real = region_for_demo("420102", seat_points=demo_seat_points())
+    assert real.townships.geometry.notna().all() and not real.townships["approximate"].any()
+    assert voronoi.townships["approximate"].any()
+    imported = workflows.import_registers(demo_register_specs(), real)
+    c = real.county_polygons.geometry.iloc[0].centroid
+    metric = local_metric_crs(c.x, c.y)
+    agree = polygon_agreement(
+        voronoi.townships, real.townships, metric_crs=metric, facilities=imported.facilities
+    )
+    assert 0.0 < agree.area_share_misassigned < 1.0
+    # the facilities that move are exactly those whose coverage run assignments differ
+    on_voronoi = workflows.coverage_run(voronoi, imported)
+    on_real = workflows.coverage_run(real, imported)
+    differ = (
+        (on_voronoi.facilities["by_polygon"] != on_real.facilities["by_polygon"])
+        & (on_voronoi.facilities["by_polygon"] != "")
+        & (on_real.facilities["by_polygon"] != "")
+    )
+    assert agree.facilities_moved == int(differ.sum())
+    # the bundle README's worked facts: elderly care 9/17 on the real polygons (11/17 on the
+    # Voronoi cells) and 6 facilities lying in another township than they declare
+    rows = {
+        name: run.summary[
+            (run.summary.scope == "county")
+            & (run.summary.layer == "elderly_care")
+            & (run.summary.unit_level == "township")
+        ].iloc[0]
+        for name, run in (("voronoi", on_voronoi), ("real", on_real))
+    }
+    assert (rows["real"].covered, rows["real"].units) == (9, 17)
+    assert (rows["voronoi"].covered, rows["voronoi"].units) == (11, 17)
+    placed = on_real.facilities
+    other = (placed["by_polygon"] != "") & (placed["by_declared"] != "")
+    assert int((other & (placed["by_polygon"] != placed["by_declared"])).sum()) == 6
+    # the README states these figures: keep them true
+    from geo.settings import project_root
+
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
+    assert f"{agree.area_share_misassigned:.1%}".replace("%", " %") in readme
+    assert f"{agree.facilities_moved} of the {agree.facilities_compared} demo facilities" in readme

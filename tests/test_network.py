@@ -18,8 +18,6 @@ from geo.network import (
     graph_from_edges,
     graph_from_file,
     graph_from_polygon_online,
-    keep_largest_component,
-    largest_component_report,
 )
 
 UTM50 = "EPSG:32650"
@@ -131,25 +129,6 @@ def test_input_errors_name_the_fix():
         graph_from_edges(gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=UTM50))
 
 
-def test_components_report_and_keep_largest():
-    G = graph_from_edges(
-        _lines([(0, 0), (100, 0), (200, 0)], [(0, 50), (100, 50)], [(0, 500), (10, 500)])
-    )
-    # the first line is one edge, so three separate streets: 2 + 2 + 2 nodes
-    report = largest_component_report(G)
-    assert report == {
-        "components": 3,
-        "nodes": 6,
-        "nodes_kept": 2,
-        "nodes_dropped": 4,
-        "edges_dropped": 2,
-    }
-    kept = keep_largest_component(G)
-    assert kept.number_of_nodes() == 2 and isinstance(kept, nx.MultiGraph)
-    assert G.number_of_nodes() == 6  # input untouched
-    assert _lengths(kept) == [200.0]
-
-
 def test_edges_from_graph_round_trips():
     G = graph_from_edges(
         _lines([(0, 0), (300, 0), (300, 400)], [(300, 400), (300, 1000)], [(0, 0), (0, 90)])
@@ -183,6 +162,15 @@ _OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
   </way>
 </osm>
 """
+
+
+def test_graph_from_osm_xml_keeps_every_piece(tmp_path: Path):
+    # osmnx's graph_from_xml keeps only the largest piece unless told otherwise (issue 10)
+    path = tmp_path / "walk_small.xml"
+    path.write_bytes((Path(__file__).parent / "data" / "walk_small.osm").read_bytes())
+    G = graph_from_file(path)
+    assert nx.number_connected_components(G) == 2
+    assert {9, 11} <= set(G.nodes)  # the footway island (node 10 simplified away)
 
 
 def test_graph_from_osm_xml_is_simplified_projected_and_undirected(tmp_path: Path):
@@ -228,7 +216,7 @@ def test_graph_from_vector_files(tmp_path: Path):
 def test_graph_from_file_errors(tmp_path: Path):
     pbf = tmp_path / "wuhan.osm.pbf"
     pbf.write_bytes(b"\x00")
-    with pytest.raises(InputError, match=r"\.osm\.pbf.*osmium cat wuhan\.osm\.pbf -o wuhan\.osm"):
+    with pytest.raises(InputError, match=r"wuhan\.osm\.pbf.*street_table_from_osm.*--streets"):
         graph_from_file(pbf)
     with pytest.raises(DataMissingError, match="does not exist"):
         graph_from_file(tmp_path / "nope.gpkg")
@@ -254,6 +242,37 @@ def test_wuhan_edge_table_builds_the_documented_graph(bundle: Path):
     assert G.number_of_nodes() == 82_902
     # 24 rows repeat another row's street (same ends, same geometry) and are merged
     assert G.number_of_edges() == 92_643
-    assert largest_component_report(G)["components"] == 1
+    assert nx.number_connected_components(G) == 1
     total_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000
     assert 7_000 < total_km < 7_200
+
+
+def test_check_street_file_reads_headers_only(tmp_path: Path):
+    from geo.network import check_street_file
+
+    osm = Path(__file__).parent / "data" / "walk_small.osm"
+    assert check_street_file(osm) == "osm"
+    layer = _lines([(0, 0), (100, 0)])
+    layer.to_parquet(tmp_path / "roads.parquet")
+    layer.to_file(tmp_path / "roads.gpkg")
+    assert check_street_file(tmp_path / "roads.parquet") == "parquet"
+    assert check_street_file(tmp_path / "roads.gpkg") == "vector"
+    points = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=UTM50)
+    points.to_file(tmp_path / "points.gpkg")
+    with pytest.raises(InputError, match="Point.*LineString"):
+        check_street_file(tmp_path / "points.gpkg")
+    import pandas as pd
+
+    pd.DataFrame({"u": [1], "v": [2]}).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(InputError, match="没有几何列.*u、v"):
+        check_street_file(tmp_path / "plain.parquet")
+    broken = tmp_path / "jiangxi-latest.osm.pbf"
+    broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
+    with pytest.raises(InputError, match="jiangxi-latest.osm.pbf.*不是可读的 OpenStreetMap"):
+        check_street_file(broken)
+    with pytest.raises(DataMissingError, match="不存在"):
+        check_street_file(tmp_path / "absent.osm.pbf")
+    odd = tmp_path / "roads.dwg"
+    odd.write_bytes(b"x")
+    with pytest.raises(InputError, match="unsupported"):
+        check_street_file(odd)

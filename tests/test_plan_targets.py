@@ -22,6 +22,7 @@ from analysis.targets import (
     STATUS_NO_UNITS,
     STATUS_NOT_MET,
     compare_with_targets,
+    measuring_paths,
     reach_targets,
     region_prefixes,
     targets_for_region,
@@ -409,3 +410,68 @@ def test_compare_on_the_real_catalogue(cat: pd.DataFrame) -> None:
     assert status["zs-eld-twp-2025-box"] == STATUS_NOT_MET  # 80 %
     assert status["jx-eld-twp-2025-box"] == STATUS_NOT_MET
     assert "jx-eld-str-2022-box" not in status  # street_only and 2022
+
+
+# --------------------------------------------------------------------------- the targets command
+
+
+def test_targets_command_says_how_each_is_measured(capsys) -> None:
+    from servicecircle.cli import main
+
+    assert main(["targets", "--region", "360203"]) == 0
+    text = capsys.readouterr().out
+    cat = read_plan_targets()
+    ids = set(targets_for_region(cat, region_code="360203").target_id)
+    ids |= set(reach_targets(cat, region_code="360203").target_id)
+    assert all(tid in text for tid in ids)
+    assert "社区日间照料机构登记表" in text and "servicecircle reach" in text
+
+
+def test_targets_command_measures_on_registers(capsys) -> None:
+    from geo.villages import villages_of
+    from servicecircle.cli import main
+
+    register = project_root() / "data" / "demo" / "珠山区_农村互助养老服务设施_示例.csv"
+    assert main(["targets", "--region", "360203", "--register", str(register)]) == 0
+    lines = {
+        ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")
+    }
+    villages = len(villages_of("360203", kinds=("村",)))
+    for tid in ("zs-mut-vil-2025-table", "jx-mut-vil-2025-table"):
+        assert f"/{villages}（" in lines[tid]
+    # targets of layers no register was given for say which register would measure them
+    assert "未测：需要社区日间照料机构登记表" in lines["zs-day-com-2025-table"]
+    assert "未测：需要养老服务中心登记表" in lines["zs-eld-twp-2025-table"]
+    assert "servicecircle reach" in lines["zs-reach-2025-text"]
+
+
+def test_every_catalogue_target_has_a_measuring_path():
+    cat = read_plan_targets()
+    paths = measuring_paths(cat)
+    assert paths.target_id.tolist() == cat.target_id.tolist()
+    assert paths.measured.all(), paths[~paths.measured]
+    # the levels claimed are the ones the coverage functions really produce (on the drawn
+    # 甲/乙 county of tests/test_villages_coverage.py)
+    from analysis.coverage import coverage_summary
+    from analysis.villages import assign_villages, village_summary
+    from geo.layers import DEFAULT_UNIT_LEVEL, LAYERS
+    from tests.test_villages_coverage import COUNTIES, TOWNSHIPS, VILLAGES, _facilities
+
+    fac = _facilities()
+    assigned = fac.join(assign_villages(fac, VILLAGES))
+    produced = set(
+        zip(
+            *village_summary(VILLAGES, assigned, COUNTIES, TOWNSHIPS)[
+                ["layer", "unit_level"]
+            ].T.values
+        )
+    )
+    twp = coverage_summary(
+        TOWNSHIPS,
+        pd.DataFrame({"layer": [], "township_code": [], "county_code": []}),
+        COUNTIES,
+        layers=[k for k in LAYERS if DEFAULT_UNIT_LEVEL[k] in ("township", "county")],
+    )
+    produced |= set(zip(twp.layer, twp.unit_level))
+    numeric = cat[cat.unit_level != "reach"]
+    assert set(zip(numeric.layer, numeric.unit_level)) <= produced

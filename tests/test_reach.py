@@ -22,6 +22,7 @@ from analysis.reach import (
     nearest_facility,
     reach_by_group,
     reach_from_point,
+    reach_status,
     service_areas,
     snap_points,
     union_service_area,
@@ -128,7 +129,9 @@ def test_demand_on_the_facility_edge_gets_the_direct_walk(toy):
     assert out.loc["south", "facility"] == "west"
 
 
-def test_unsnapped_points_are_reported_not_counted(toy):
+def test_off_network_points_stay_in_the_denominator(toy):
+    # was "unsnapped points are reported, not counted": that dropped them from the share (the
+    # bug of issue 10); an off-network home now counts as not reached
     arrays, _ = toy
     fac = snap_points(arrays, _pts((0, 0)))
     demand = _pts((100, 0), (100, 5000), (-100, 0), index=[1, 2, 3])
@@ -143,10 +146,10 @@ def test_unsnapped_points_are_reported_not_counted(toy):
     table = reach_by_group(
         out["minutes"], budget_min=15, groups=pd.Series(["x", "x", "x"], index=[1, 2, 3])
     )
-    assert table.loc["x", "points"] == 2
+    assert table.loc["x", "points"] == 3
     assert table.loc["x", "points_reached"] == 2
-    assert table.loc["x", "share_points"] == 1.0
-    assert table.loc["x", "unsnapped"] == 1
+    assert table.loc["x", "points_off_network"] == 1
+    assert table.loc["x", "share_points"] == pytest.approx(2 / 3)
     # a huge budget never counts it either
     matrix = coverage_matrix(arrays, fac, ds, minutes=1e6)
     assert matrix.toarray().tolist() == [[True, False, True]]
@@ -160,16 +163,29 @@ def test_reach_by_group_by_hand():
     weights = pd.Series([10, 20, 30, 40, 50, 60], index=minutes.index)
     t = reach_by_group(minutes, budget_min=15, weights=weights, groups=groups)
     assert t.index.name == "township"
+    # 江岸: a 5 min and a 15 min walk reached, 15.5 min not, one home off the network (NaN)
     assert t.loc["江岸"].to_dict() == {
-        "points": 3,
+        "points": 4,
         "points_reached": 2,
-        "share_points": pytest.approx(2 / 3),
-        "weight": 60.0,
+        "points_unreached": 1,
+        "points_off_network": 1,
+        "share_points": pytest.approx(2 / 4),
+        "weight": 100.0,
         "weight_reached": 30.0,
-        "share_weight": pytest.approx(0.5),
-        "unsnapped": 1,
+        "weight_unreached": 30.0,
+        "weight_off_network": 40.0,
+        "share_weight": pytest.approx(30 / 100),
     }
     assert t.loc["武昌", "share_weight"] == pytest.approx(60 / 110)
+    assert t.loc["武昌", "points_unreached"] == 1  # inf: no facility on its piece
+    assert reach_status(minutes, budget_min=15).tolist() == [
+        "reached",
+        "reached",
+        "unreached",
+        "off_network",
+        "unreached",
+        "reached",
+    ]
     with pytest.raises(InputError, match=r"rows \['b'\].*-1"):
         reach_by_group(
             minutes, budget_min=15, weights=weights.where(weights != 20, -1), groups=groups
@@ -422,3 +438,203 @@ def test_arrays_from_edges_refuses_bad_arrays():
         arrays_from_edges(**{**ok, "edge_v": [2]})
     with pytest.raises(InputError, match="invalid lengths"):
         arrays_from_edges(**{**ok, "edge_length_m": [-1.0]})
+
+
+# ------------------------------------------------------------------------------------------
+# every piece kept: a reach run over a network of separate pieces (issue 10)
+# ------------------------------------------------------------------------------------------
+def _grid_table(pieces: list[tuple[float, float, int, int]]):
+    """Street grids of 0.001° steps, one per (lon0, lat0, nx, ny), not joined to each other."""
+    from geo.network import StreetTable
+    from geo.network.osm import great_circle_m
+
+    ids, lon, lat, us, vs = [], [], [], [], []
+    first = 0
+    for lon0, lat0, nx_, ny_ in pieces:
+        gx, gy = np.meshgrid(lon0 + 0.001 * np.arange(nx_), lat0 + 0.001 * np.arange(ny_))
+        idx = first + np.arange(nx_ * ny_).reshape(ny_, nx_)
+        us.append(np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+        vs.append(np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()])
+        ids.append(1000 + idx.ravel())
+        lon.append(gx.ravel())
+        lat.append(gy.ravel())
+        first += nx_ * ny_
+    lon_, lat_ = np.concatenate(lon), np.concatenate(lat)
+    u, v = np.concatenate(us), np.concatenate(vs)
+    return StreetTable(
+        node_id=np.concatenate(ids).astype(np.int64),
+        lon=lon_,
+        lat=lat_,
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
+        length_m=great_circle_m(lat_[u], lon_[u], lat_[v], lon_[v]),
+    )
+
+
+def _two_county_region():
+    from servicecircle.workflows import Region
+
+    boxes = {
+        "369901": shapely.box(114.99, 27.99, 115.015, 28.03),
+        "369902": shapely.box(115.015, 27.99, 115.05, 28.03),
+    }
+    counties = pd.DataFrame(
+        {
+            "code": list(boxes),
+            "name": ["甲县", "乙县"],
+            "city_code": "3699",
+            "city_name": "测试市",
+            "province_code": "36",
+            "province_name": "江西省",
+        }
+    )
+    polys = gpd.GeoDataFrame(
+        {"code": list(boxes), "name": counties["name"]},
+        geometry=list(boxes.values()),
+        crs="EPSG:4326",
+    )
+    towns = gpd.GeoDataFrame(
+        {
+            "code": [c + "001" for c in boxes],
+            "name": ["甲镇", "乙镇"],
+            "county_code": list(boxes),
+            "approximate": False,
+        },
+        geometry=list(boxes.values()),
+        crs="EPSG:4326",
+    )
+    return Region("3699", counties, polys, towns, "test polygons")
+
+
+def test_reach_run_keeps_every_piece_and_counts_every_home():
+    """Two county grids that never touch, each with a facility, an island with none, and a
+    home far from any street. Before issue 10 only the largest grid was kept, so county 乙's
+    homes were all "未计入" and its share NaN."""
+    from analysis.reach import arrays_from_street_table
+    from servicecircle.workflows import reach_run
+    from servicecircle.workflows.streets import Streets, components_of
+
+    table = _grid_table(
+        [(115.000, 28.000, 11, 11), (115.030, 28.000, 7, 7), (115.020, 28.020, 3, 2)]
+    )
+    arrays = arrays_from_street_table(table)
+    streets = Streets(None, arrays, "test grids", components_of(arrays))
+    assert streets.components["pieces"] == 3
+    assert streets.components["sizes"] == [121, 49, 6]
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["fA", "fB"], "name": ["甲中心", "乙中心"]},
+        geometry=gpd.points_from_xy([115.005, 115.033], [28.005, 28.003]),
+        crs="EPSG:4326",
+    )
+    homes = {
+        "a_near": (115.0052, 28.0050, 1.0),  # 19 m from fA along the street: reached
+        "a_node": (115.0070, 28.0070, 0.0),  # on a street node, ~414 m: reached
+        "a_far": (115.0100, 28.0100, 2.0),  # corner, ~1,047 m walk: unreached
+        "a_off": (115.0120, 28.0250, 3.0),  # 1.6 km from any street: off the network
+        "b_near": (115.0335, 28.0030, 4.0),  # reached on county 乙's own grid
+        "b_island": (115.0205, 28.0201, 5.0),  # on the island: no facility on its piece
+    }
+    demand = gpd.GeoDataFrame(
+        {
+            "demand_id": list(homes),
+            "name": list(homes),
+            "weight": [h[2] for h in homes.values()],
+        },
+        geometry=gpd.points_from_xy([h[0] for h in homes.values()], [h[1] for h in homes.values()]),
+        crs="EPSG:4326",
+    )
+    rr = reach_run(_two_county_region(), fac, demand, streets, speeds=(1.0,), snap_max_m=100.0)
+    status = dict(zip(rr.demand["demand_id"], rr.demand["status"], strict=True))
+    assert status == {
+        "a_near": "reached",
+        "a_node": "reached",
+        "a_far": "unreached",
+        "a_off": "off_network",
+        "b_near": "reached",
+        "b_island": "unreached",
+    }
+    c = rr.by_county.set_index("code")
+    assert c.loc[
+        "369901", ["points", "points_reached", "points_unreached", "points_off_network"]
+    ].tolist() == [4, 2, 1, 1]
+    assert c.loc["369901", "share_weight"] == pytest.approx(1 / 6)  # off-network in the denominator
+    assert c.loc["369902", "share_points"] == pytest.approx(1 / 2)
+    assert c.loc["369902", "weight_unreached"] == 5.0
+    for t in (rr.by_county, rr.by_township):
+        parts = t["weight_reached"] + t["weight_unreached"] + t["weight_off_network"]
+        np.testing.assert_allclose(parts, t["weight"])
+        np.testing.assert_array_equal(
+            t["points_reached"] + t["points_unreached"] + t["points_off_network"], t["points"]
+        )
+    assert rr.by_county["weight"].sum() == demand["weight"].sum()
+    assert rr.components["pieces"] == 3
+    assert rr.components["pieces_with_facility"] == 2
+    assert rr.components["demand_points_on_pieces_without_facility"] == 1
+    assert rr.components["demand_weight_on_pieces_without_facility"] == 5.0
+    assert rr.pieces["facilities"].tolist() == [1, 1, 0]  # largest first: 121, 49, 6 nodes
+    # the scenario line counts every home too: 3 of 6 reached, weight 5 of 15
+    assert rr.scenarios["share_points"].iloc[0] == pytest.approx(3 / 6)
+    assert rr.scenarios["share_weight"].iloc[0] == pytest.approx(5 / 15)
+    # minutes on the network equal networkx on the same table
+    G = nx.Graph()
+    G.add_weighted_edges_from(zip(table.u.tolist(), table.v.tolist(), table.length_m))
+    src = [
+        int(np.flatnonzero(np.isclose(table.lon, x) & np.isclose(table.lat, y))[0])
+        for x, y in [(115.005, 28.005), (115.033, 28.003)]
+    ]
+    ref = nx.multi_source_dijkstra_path_length(G, set(src))
+    a = int(np.flatnonzero(np.isclose(table.lon, 115.007) & np.isclose(table.lat, 28.007))[0])
+    row = rr.demand.set_index("demand_id").loc["a_node"]
+    assert row["minutes"] * 60 == pytest.approx(ref[a], abs=1e-6)
+    assert 400 < ref[a] < 430
+
+
+def test_pieces_report_by_hand(toy):
+    from analysis.reach import pieces_report, street_pieces
+
+    arrays, names = toy
+    assert len(set(street_pieces(arrays).tolist())) == 1
+    fac = snap_points(arrays, _pts((0, 0)))
+    dem = snap_points(arrays, _pts((100, 0), (100, 5000)), max_distance_m=300)
+    rep = pieces_report(arrays, facility_snaps=fac, demand_snaps=dem, demand_weights=[2.0, 3.0])
+    assert rep.table[["nodes", "facilities", "demand_points", "demand_weight"]].values.tolist() == [
+        [6, 1, 1, 2.0]
+    ]
+    assert rep.table["street_m"].iloc[0] == pytest.approx(500 + 900 + 880 + 70 + 100)
+    assert rep.demand_piece.tolist() == [0, -1]
+    assert rep.summary()["demand_points_on_pieces_without_facility"] == 0
+
+
+def test_reach_inputs_are_checked_before_any_graph(tmp_path: Path):
+    from geo._errors import DataMissingError
+    from servicecircle.workflows.reach import check_reach_inputs
+
+    osm = Path(__file__).parent / "data" / "walk_small.osm"
+    homes = tmp_path / "人口点.csv"
+    pd.DataFrame({"编号": ["H1"], "经度": [114.3], "纬度": [30.6], "常住人口": [5]}).to_csv(
+        homes, index=False
+    )
+    check_reach_inputs(streets=osm, demand=homes, weight_column="常住人口")  # no names needed
+    with pytest.raises(InputError, match="60岁以上人口"):
+        check_reach_inputs(streets=osm, demand=homes, weight_column="60岁以上人口")
+    with pytest.raises(InputError, match="需要 --demand"):
+        check_reach_inputs(streets=osm, demand=None, weight_column="常住人口")
+    with pytest.raises(DataMissingError, match="不存在"):
+        check_reach_inputs(streets=tmp_path / "jiangxi-latest.osm.pbf", demand=homes)
+
+
+def test_adjacency_keeps_the_shortest_of_parallel_edges_and_no_loops():
+    arrays = arrays_from_edges(
+        node_ids=np.arange(3),
+        x=[0.0, 10.0, 20.0],
+        y=[0.0, 0.0, 0.0],
+        edge_u=[0, 1, 1, 2, 2],
+        edge_v=[1, 0, 1, 1, 1],
+        edge_length_m=[5.0, 3.0, 7.0, 0.0, 4.0],
+        crs=UTM50,
+    )
+    a = arrays.adjacency
+    assert a[0, 1] == a[1, 0] == 3.0  # 0-1 twice (5 and 3 m, once each way round)
+    assert a[1, 1] == 0 and a.diagonal().tolist() == [0, 0, 0]  # the loop at 1 dropped
+    # a zero-length street stays an edge: 1-2 at 0 m (not 4 m), stored explicitly
+    assert a.nnz == 4 and a[1, 2] == 0.0 and 2 in a.indices[a.indptr[1] : a.indptr[2]]

@@ -82,10 +82,13 @@ def test_gbk_csv_with_chinese_headers(tmp_path: Path):
     x, y = _positions(result)
     np.testing.assert_allclose(x, [p[0] for p in PTS])
     np.testing.assert_allclose(y, [p[1] for p in PTS])
-    assert result.report.empty
+    # no township or county polygons to test GCJ-02/BD-09 against: WGS84, said loudly
+    assert result.report[["row", "action"]].values.tolist() == [[1, "warning"]]
+    assert result.report["reason"].iloc[0].startswith("坐标系未能确定")
+    assert "crs=gcj02" in result.report["fix"].iloc[0]
     assert list(result.report.columns) == list(REPORT_COLUMNS)
     assert result.source["rows_read"] == 3 and result.source["rows_kept"] == 3
-    assert result.source["crs"] == "wgs84"
+    assert result.source["crs"] == "wgs84" and result.source["crs_certain"] is False
 
 
 def test_utf8_bom_csv_and_stable_ids(tmp_path: Path):

@@ -298,9 +298,9 @@ def test_file_workspace_is_seen_by_another_connection_and_process(tmp_path: Path
 
 
 def test_open_errors_say_what_to_do(tmp_path: Path):
-    with pytest.raises(WorkspaceError, match="does not exist; create it"):
+    with pytest.raises(WorkspaceError, match="文件夹 .* 不存在；请先创建"):
         Workspace.open(tmp_path / "missing" / "ws.duckdb")
     not_db = tmp_path / "notes.duckdb"
     not_db.write_text("not a database", encoding="utf-8")
-    with pytest.raises(WorkspaceError, match="cannot open workspace"):
+    with pytest.raises(WorkspaceError, match="无法打开工作区"):
         Workspace.open(not_db)

@@ -10,6 +10,7 @@ it reaches the page, so a facility named ``<script>…`` shows as text.
 Rooms
 -----
 * ``interactive (with basemaps, overlays, _leaflet)`` – the folium map.
+* ``shares`` – the folium map of areas shaded by a reach share.
 * ``static (with fonts)`` – the PNG/PDF map.
 * ``style`` – the palette both use.
 * ``_inputs`` – the input checks both use.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from analysis.maps.basemaps import BASEMAPS, TIANDITU_KEY_ENV
 from analysis.maps.fonts import CJK_FAMILIES, cjk_font
 from analysis.maps.interactive import coverage_map
+from analysis.maps.shares import share_map
 from analysis.maps.static import static_map_pdf, static_map_png
 from analysis.maps.style import (
     CANDIDATE_COLOUR,
@@ -46,6 +48,7 @@ __all__ = [
     "UNCOVERED_POINT_COLOUR",
     "cjk_font",
     "coverage_map",
+    "share_map",
     "static_map_pdf",
     "static_map_png",
 ]

@@ -64,7 +64,8 @@ def coverage_map(
     ----------
     townships
         Polygons with ``code``, ``name``, ``approximate`` and ``covered_<layer>`` /
-        ``n_<layer>`` columns (any CRS; shown in WGS84).
+        ``n_<layer>`` columns (any CRS; shown in WGS84); an optional ``popup`` column holds
+        HTML (escaped by the caller) shown on click.
     facilities
         Points with ``name``, ``layer`` and optionally ``kind``, ``address``,
         ``township_declared``, ``facility_id``; rows without geometry are skipped.

@@ -84,7 +84,10 @@ def township_props(townships: gpd.GeoDataFrame, columns: list[str]) -> list[dict
             "fillOpacity": 0.55,
             **({"dashArray": "5 4", "weight": 1.5} if approximate else {}),
         }
-        props.append({"s": style, "t": "<br>".join(lines)})
+        prop = {"s": style, "t": "<br>".join(lines)}
+        if html_text(row.get("popup")):
+            prop["p"] = str(row["popup"])  # HTML the caller built and escaped (links, figures)
+        props.append(prop)
     return props
 
 

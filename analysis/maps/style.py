@@ -10,6 +10,9 @@ LAYER_COLOURS: Final[dict[str, str]] = {
     "social_work": "#1b9e77",
     "cremains": "#7570b3",
     "minor_protection": "#e7298a",
+    "day_care": "#e6ab02",
+    "mutual_aid": "#66a61e",
+    "civil_station": "#1f78b4",
 }
 OTHER_LAYER_COLOUR: Final = "#666666"
 COVERED_COLOUR: Final = "#a1d99b"

@@ -199,8 +199,9 @@ def arrays_from_edges(
         geoms = np.full(m, None, dtype=object)
     else:
         geoms = np.asarray(edge_geometry, dtype=object).copy()
-    missing = np.array([g is None for g in geoms])
+    missing = shapely.is_missing(geoms)
     if missing.any():
+        # straight lines, built from u to v
         geoms[missing] = shapely.linestrings(
             np.stack(
                 [
@@ -210,13 +211,15 @@ def arrays_from_edges(
                 axis=1,
             )
         )
-    # geometry must run u -> v so offsets along it are measured from u
-    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    d_u = np.hypot(start[:, 0] - x[eu], start[:, 1] - y[eu])
-    d_v = np.hypot(start[:, 0] - x[ev], start[:, 1] - y[ev])
-    flip = d_v < d_u
-    if flip.any():
-        geoms[flip] = shapely.reverse(geoms[flip])
+    given = np.flatnonzero(~missing)
+    if len(given):
+        # a given geometry must run u -> v so offsets along it are measured from u
+        start = shapely.get_coordinates(shapely.get_point(geoms[given], 0))
+        d_u = np.hypot(start[:, 0] - x[eu[given]], start[:, 1] - y[eu[given]])
+        d_v = np.hypot(start[:, 0] - x[ev[given]], start[:, 1] - y[ev[given]])
+        flip = given[d_v < d_u]
+        if len(flip):
+            geoms[flip] = shapely.reverse(geoms[flip])
 
     adjacency = _symmetric_csr(eu, ev, length, n=n)
     segments = _pieces(geoms)
@@ -275,10 +278,16 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, *, n: int) -> cs
     rows = np.r_[u[~loop], v[~loop]]
     cols = np.r_[v[~loop], u[~loop]]
     vals = np.r_[w[~loop], w[~loop]]
-    order = np.lexsort((vals, cols, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    rows, cols, vals = rows[first], cols[first], vals[first]
+    # one int64 key per (row, col): one sort, then the minimum of each run of equal keys
+    key = rows * np.int64(n) + cols
+    order = np.argsort(key)
+    key, vals = key[order], vals[order]
+    if len(key) == 0:
+        return csr_matrix((n, n))
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    vals = np.minimum.reduceat(vals, start)
+    key = key[start]
+    rows, cols = key // n, key % n
     indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
     # built from (data, indices, indptr): explicit zero lengths stay edges
     return csr_matrix((vals, cols, indptr), shape=(n, n))

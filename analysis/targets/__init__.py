@@ -17,6 +17,7 @@ Rooms
 * ``selection`` – which targets apply.
 * ``arithmetic`` – exact rate arithmetic.
 * ``comparison`` – figures held to targets.
+* ``measures`` – how each target is measured (which register, which units).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from analysis.targets.comparison import (
     SUMMARY_COLUMNS,
     compare_with_targets,
 )
+from analysis.targets.measures import (
+    MEASURE_COLUMNS,
+    MEASURED_COLUMNS,
+    measured_levels,
+    measured_targets,
+    measuring_path,
+    measuring_paths,
+)
 from analysis.targets.selection import (
     NATIONAL_CODE,
     PLANS,
@@ -42,6 +51,8 @@ from analysis.targets.selection import (
 
 __all__ = [
     "COMPARE_COLUMNS",
+    "MEASURED_COLUMNS",
+    "MEASURE_COLUMNS",
     "NATIONAL_CODE",
     "PLANS",
     "PlanInfo",
@@ -52,6 +63,10 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "compare_with_targets",
     "held_to_text",
+    "measured_levels",
+    "measured_targets",
+    "measuring_path",
+    "measuring_paths",
     "reach_targets",
     "region_prefixes",
     "targets_for_region",

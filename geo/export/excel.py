@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
@@ -62,9 +64,7 @@ def write_excel(
     Path
         The written file.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     out = _check_path(path, suffixes=(".xlsx",))
     if not sheets:
@@ -76,81 +76,124 @@ def write_excel(
         attribution = _ATTRIBUTION_OSM
     when = date or dt.date.today()
     when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
-
-    wb = Workbook()
-    about = wb.active
-    about.title = "说明"
-    about["A1"] = _safe_text(title or "民政服务设施覆盖分析")
-    about["A1"].font = Font(bold=True, size=14)
-    about["A2"] = f"生成日期：{when_text}"
-    row = 4
-    if notes:
-        about.cell(row=row, column=1, value="说明").font = Font(bold=True)
-        for note in notes:
-            row += 1
-            _set_text(about.cell(row=row, column=1), note)
-        row += 2
-    about.cell(row=row, column=1, value="工作表").font = Font(bold=True)
-    used = {"说明"}
-    names = []
-    for name in sheets:
-        sheet_name = _sheet_name(name, used)
-        used.add(sheet_name)
-        names.append(sheet_name)
-        row += 1
-        _set_text(about.cell(row=row, column=1), f"{sheet_name}：{len(sheets[name])} 行")
-    if attribution:
-        row += 2
-        about.cell(row=row, column=1, value="数据版权").font = Font(bold=True)
-        _set_text(about.cell(row=row + 1, column=1), attribution)
-    about.column_dimensions["A"].width = 100
-    for r in about.iter_rows():
-        for cell in r:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    fail = PatternFill("solid", fgColor=_FILL_FAIL)
-    ok = PatternFill("solid", fgColor=_FILL_PASS)
-    for sheet_name, (_, table) in zip(names, sheets.items(), strict=True):
+    for name, table in sheets.items():
         if not isinstance(table, pd.DataFrame):
-            raise InputError(
-                f"sheet {sheet_name!r}: expected a DataFrame, got {type(table).__name__}"
-            )
-        ws = wb.create_sheet(sheet_name)
-        flat = _flat_frame(table)
-        columns = [str(c) for c in flat.columns]
-        headers = [chinese_header(c) for c in columns]
-        widths = [_display_width(h) for h in headers]
-        for j, header in enumerate(headers, start=1):
-            cell = ws.cell(row=1, column=j)
-            _set_text(cell, header)
-            cell.font = bold
-            cell.fill = header_fill
-        for i, values in enumerate(flat.itertuples(index=False, name=None), start=2):
-            for j, value in enumerate(values, start=1):
-                cell = ws.cell(row=i, column=j)
-                column = columns[j - 1]
-                if isinstance(value, str):
-                    _set_text(cell, value)
-                elif isinstance(value, bool):
-                    cell.value = "是" if value else "否"
-                else:
-                    cell.value = value
-                if column in _FRACTION_COLUMNS and isinstance(value, (int, float)):
-                    cell.number_format = "0.0%"
-                elif column in _PERCENT_NUMBER_COLUMNS and isinstance(value, (int, float)):
-                    cell.number_format = "0.0"
-                elif column in _STATUS_COLUMNS and value in ("未达标", "达标"):
-                    cell.fill = fail if value == "未达标" else ok
-                widths[j - 1] = max(widths[j - 1], _display_width(cell.value))
-        for j, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
-        ws.freeze_panes = "A2"
-        if columns:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(flat) + 1, 1)}"
-    wb.save(out)
+            raise InputError(f"sheet {name!r}: expected a DataFrame, got {type(table).__name__}")
+
+    # streamed (constant-memory) workbook: rows are written in order, so a 500,000-row
+    # facility list takes seconds; text is always written as text (never a formula)
+    wb = xlsxwriter.Workbook(
+        str(out), {"constant_memory": True, "strings_to_numbers": False, "nan_inf_to_errors": True}
+    )
+    try:
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        title_format = wb.add_format({"bold": True, "font_size": 14, "text_wrap": True})
+        bold_wrap = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        header_format = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "pattern": 1})
+        fraction = wb.add_format({"num_format": "0.0%"})
+        percent = wb.add_format({"num_format": "0.0"})
+        fail = wb.add_format({"bg_color": f"#{_FILL_FAIL}", "pattern": 1})
+        ok = wb.add_format({"bg_color": f"#{_FILL_PASS}", "pattern": 1})
+
+        used = {"说明"}
+        names = []
+        for name in sheets:
+            sheet_name = _sheet_name(name, used)
+            used.add(sheet_name)
+            names.append(sheet_name)
+        about = wb.add_worksheet("说明")
+        about.set_column(0, 0, 100)
+        lines: list[tuple[str, Any]] = [
+            (title or "民政服务设施覆盖分析", title_format),
+            (f"生成日期：{when_text}", wrap),
+            ("", None),
+        ]
+        if notes:
+            lines += [("说明", bold_wrap), *[(n, wrap) for n in notes], ("", None)]
+        lines.append(("工作表", bold_wrap))
+        lines += [(f"{n}：{len(t)} 行", wrap) for n, t in zip(names, sheets.values(), strict=True)]
+        if attribution:
+            lines += [("", None), ("数据版权", bold_wrap), (attribution, wrap)]
+        for r, (text, fmt) in enumerate(lines):
+            if text:
+                about.write_string(r, 0, _safe_text(text), fmt)
+
+        for sheet_name, table in zip(names, sheets.values(), strict=True):
+            ws = wb.add_worksheet(sheet_name)
+            flat = _flat_frame(table)
+            columns = [str(c) for c in flat.columns]
+            headers = [chinese_header(c) for c in columns]
+            cells_by_column = [_column_cells(flat[c]) for c in flat.columns]
+            for j, (header, values) in enumerate(zip(headers, cells_by_column, strict=True)):
+                width = max(_display_width(header), _column_width(values))
+                ws.set_column(j, j, min(max(width + 2, 6), 60))
+            ws.freeze_panes(1, 0)
+            if columns:
+                ws.autofilter(0, 0, max(len(flat), 1), len(columns) - 1)
+            for j, header in enumerate(headers):
+                ws.write_string(0, j, _safe_text(header), header_format)
+            styles = [
+                fraction
+                if c in _FRACTION_COLUMNS
+                else percent
+                if c in _PERCENT_NUMBER_COLUMNS
+                else "status"
+                if c in _STATUS_COLUMNS
+                else None
+                for c in columns
+            ]
+            for i, row in enumerate(zip(*cells_by_column, strict=True), start=1):
+                for j, (value, style) in enumerate(zip(row, styles, strict=True)):
+                    _write_cell(ws, i, j, value, style, fail=fail, ok=ok)
+    finally:
+        wb.close()
     return out
+
+
+def _write_cell(ws: Any, i: int, j: int, value: Any, style: Any, *, fail: Any, ok: Any) -> None:
+    """One cell: text as text (a leading "=" stays text), numbers with their format, 未达标/达标
+    filled red/green; empty and non-finite values leave the cell empty."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        if style == "status" and value in ("未达标", "达标"):
+            ws.write_string(i, j, value, fail if value == "未达标" else ok)
+        elif value:
+            ws.write_string(i, j, value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value):
+            ws.write_number(i, j, value, style if style not in (None, "status") else None)
+    else:
+        ws.write_string(i, j, str(value))
+
+
+def _column_cells(series: pd.Series) -> list[Any]:
+    """A column's values as cells: text without illegal characters, booleans as 是/否."""
+    values = series.tolist()
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(_safe_text(v) if _ILLEGAL.search(v) else v)
+        elif isinstance(v, bool):
+            out.append("是" if v else "否")
+        else:
+            out.append(v)
+    return out
+
+
+#: cells per column whose width is measured exactly (the longest ones; widths are capped anyway)
+_WIDTH_SAMPLE: Final = 500
+
+
+def _column_width(values: list[Any]) -> int:
+    """The display width of a column's widest cell (CJK counts double), measured on its
+    longest cells."""
+    texts = [(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in values if v is not None]
+    if len(texts) > _WIDTH_SAMPLE:
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        top = np.argpartition(lengths, -_WIDTH_SAMPLE)[-_WIDTH_SAMPLE:]
+        texts = [texts[i] for i in top.tolist()]
+    return max((_display_width(t) for t in texts), default=0)
 
 
 def _sheet_name(name: Any, used: set[str]) -> str:
@@ -163,10 +206,12 @@ def _sheet_name(name: Any, used: set[str]) -> str:
     return candidate
 
 
-def _safe_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+#: characters an .xlsx cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE)
+_ILLEGAL: Final = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+def _safe_text(text: str) -> str:
+    return _ILLEGAL.sub("", text)
 
 
 def _set_text(cell: Any, text: str) -> None:

@@ -46,6 +46,7 @@ CHINESE_HEADERS: Final[dict[str, str]] = {
     "address": "地址",
     "source_file": "来源文件",
     "source_row": "来源行号",
+    "ref": "编号",  # the register's own facility id (编号/id column)
     "import_id": "导入批次",
     "lon": "经度",
     "lat": "纬度",

@@ -1,8 +1,9 @@
-"""Edge tables and line layers (u/v columns or bare lines joined at their ends) as walking graphs."""
+"""Edge tables and line layers (u/v columns or bare lines joined at their ends) as walking graphs, and back."""
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -289,3 +290,25 @@ def _undirected(G: nx.MultiDiGraph) -> nx.MultiGraph:
         d["to"] = v
     Gu.add_edges_from(G.edges(keys=True, data=True))
     return Gu
+
+
+def edges_from_graph(G: nx.MultiGraph) -> gpd.GeoDataFrame:
+    """The graph's edges as a table with ``u``, ``v``, ``key`` columns, geometry running u -> v.
+
+    Round-trips through :func:`graph_from_edges`; used to cache graphs in the workspace and
+    to draw streets on maps.
+    """
+    rows: list[dict[str, Any]] = []
+    xs = nx.get_node_attributes(G, "x")
+    ys = nx.get_node_attributes(G, "y")
+    for u, v, k, d in G.edges(keys=True, data=True):
+        a, b = d.get("from", u), d.get("to", v)
+        geom = d.get("geometry")
+        if geom is None:
+            geom = shapely.LineString([(xs[a], ys[a]), (xs[b], ys[b])])
+        row = {c: val for c, val in d.items() if c not in _RESERVED and c != "geometry"}
+        row.update(u=a, v=b, key=k, length=d.get("length", geom.length), geometry=geom)
+        rows.append(row)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs"))
+    front = ["u", "v", "key"]
+    return gdf[front + [c for c in gdf.columns if c not in front]]

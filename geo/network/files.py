@@ -23,7 +23,7 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
     ----------
     path
         ``.osm`` / ``.osm.xml`` / ``.xml`` / ``.osm.bz2`` (OSM XML, read by
-        ``osmnx.graph_from_xml`` with simplification, keeping the largest component),
+        ``osmnx.graph_from_xml`` with simplification, every connected piece kept),
         ``.graphml`` (saved by osmnx), or a line layer / edge table
         ``.parquet`` / ``.geoparquet`` / ``.shp`` / ``.gpkg`` / ``.geojson``.
     tolerance_m
@@ -39,17 +39,18 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
     DataMissingError
         The file does not exist.
     InputError
-        An unsupported suffix, including ``.osm.pbf`` (convert it to ``.osm`` first).
+        An unsupported suffix, or ``.osm.pbf`` (read by :func:`geo.network.street_table_from_osm`
+        into arrays instead: a province is too big for a graph).
     """
     import osmnx as ox
 
     p = Path(path)
     name = p.name.lower()
-    if name.endswith(".osm.pbf") or name.endswith(".pbf"):
+    if name.endswith(".pbf"):
         raise InputError(
-            f"{p}: .osm.pbf files cannot be read directly; convert it to OSM XML first, e.g. "
-            f"`osmium cat {p.name} -o {p.name[: -len('.pbf')]}` (or cut an area with "
-            "`osmium extract`), then pass the .osm file."
+            f"{p}: an .osm.pbf extract is read into arrays, not into a networkx graph: use "
+            "geo.network.street_table_from_osm (and analysis.reach.arrays_from_street_table), "
+            "or pass it to `servicecircle reach --streets`, which reads it that way."
         )
     if not p.is_file():
         raise DataMissingError(f"street network file {str(p)!r} does not exist; check the path.")
@@ -57,7 +58,7 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
         with warnings.catch_warnings():
             # osmnx warns that XML it did not write itself may behave unexpectedly
             warnings.simplefilter("ignore", UserWarning)
-            G = ox.graph_from_xml(p, simplify=True, retain_all=False)
+            G = ox.graph_from_xml(p, simplify=True, retain_all=True)  # every piece kept
         return _walking_graph(G)
     if name.endswith(".graphml"):
         return _walking_graph(ox.load_graphml(p))
@@ -68,6 +69,82 @@ def graph_from_file(path: str | Path, *, tolerance_m: float = 1.0) -> nx.MultiGr
     raise InputError(
         f"{p}: unsupported street network format {''.join(p.suffixes) or '(no suffix)'!r}; "
         f"use one of {', '.join(_XML_SUFFIXES + ('.graphml',) + _VECTOR_SUFFIXES)}."
+    )
+
+
+def check_street_file(path: str | Path) -> str:
+    """Check a street file before anything expensive runs; return its kind.
+
+    Reads only what says whether the file can be used: an OSM extract's header (pyosmium), a
+    GeoParquet schema, a vector layer's geometry type (pyogrio), a GraphML's first bytes.
+
+    Returns
+    -------
+    str
+        ``"osm"``, ``"graphml"``, ``"parquet"`` or ``"vector"``.
+
+    Raises
+    ------
+    DataMissingError
+        The file does not exist.
+    InputError
+        An unsupported suffix, or a file that is not what its suffix says.
+    """
+    from geo.network.osm import is_osm_file
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataMissingError(
+            f"道路文件 {str(p)!r} 不存在；请检查路径（--streets） (street file does not exist)"
+        )
+    name = p.name.lower()
+    if is_osm_file(p):
+        import osmium
+
+        try:
+            reader = osmium.io.Reader(str(p), osmium.osm.NOTHING)
+            try:
+                reader.header()  # parses the file's header block: a broken file fails here
+            finally:
+                reader.close()
+        except RuntimeError as err:
+            raise InputError(
+                f"{p.name}：不是可读的 OpenStreetMap 文件（{err}）；请重新下载 .osm.pbf"
+            ) from err
+        return "osm"
+    if name.endswith(".graphml"):
+        if b"graphml" not in p.open("rb").read(4096).lower():
+            raise InputError(f"{p.name}：不是 GraphML 文件；请用 osmnx.save_graphml 保存")
+        return "graphml"
+    if name.endswith((".parquet", ".geoparquet")):
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(p)
+        except (OSError, ValueError) as err:  # ArrowInvalid is a ValueError
+            raise InputError(f"{p.name}：不是可读的 Parquet 文件（{err}）") from err
+        if b"geo" not in (schema.metadata or {}):
+            raise InputError(
+                f"{p.name}：没有几何列（不是 GeoParquet；现有列：{'、'.join(schema.names)}）；"
+                "道路表需要线几何（geometry），可选 u/v 节点列"
+            )
+        return "parquet"
+    if name.endswith(_VECTOR_SUFFIXES):
+        import pyogrio
+
+        try:
+            info = pyogrio.read_info(p)
+        except (RuntimeError, OSError, ValueError) as err:  # pyogrio's DataSourceError
+            raise InputError(f"{p.name}：无法读取（{err}）") from err
+        kind = str(info.get("geometry_type") or "")
+        if "LineString" not in kind:
+            raise InputError(
+                f"{p.name}：几何类型为 {kind or '（无）'}，道路需要线（LineString）图层"
+            )
+        return "vector"
+    raise InputError(
+        f"{p}: unsupported street network format {''.join(p.suffixes) or '(no suffix)'!r}; "
+        f"use .osm.pbf, .osm, .graphml or one of {', '.join(_VECTOR_SUFFIXES)}."
     )
 
 
@@ -137,5 +214,7 @@ def graph_from_polygon_online(
             f"polygon_wgs84 bounds {polygon_wgs84.bounds} are not longitude/latitude; "
             "reproject the polygon to EPSG:4326 first."
         )
-    G = ox.graph_from_polygon(polygon_wgs84, network_type=network_type, simplify=True)
+    G = ox.graph_from_polygon(
+        polygon_wgs84, network_type=network_type, simplify=True, retain_all=True
+    )  # every connected piece kept
     return _walking_graph(G)

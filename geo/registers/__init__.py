@@ -12,7 +12,16 @@ Files are parsed, never executed: CSV text, XLSX via openpyxl (values only), Geo
 
 from __future__ import annotations
 
+from geo.registers.duplicates import DUPLICATE_RADIUS_M, drop_duplicates_across
 from geo.registers.model import FACILITY_COLUMNS, REPORT_COLUMNS, RegisterImport
-from geo.registers.reader import read_register
+from geo.registers.reader import check_register, read_register
 
-__all__ = ["FACILITY_COLUMNS", "REPORT_COLUMNS", "RegisterImport", "read_register"]
+__all__ = [
+    "DUPLICATE_RADIUS_M",
+    "FACILITY_COLUMNS",
+    "REPORT_COLUMNS",
+    "RegisterImport",
+    "check_register",
+    "drop_duplicates_across",
+    "read_register",
+]

@@ -28,25 +28,39 @@ COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "code": ("行政区划代码", "区划代码", "区划编码", "乡镇代码", "街道代码", "code"),
     "address": ("地址", "详细地址", "address", "addr"),
+    "ref": ("编号", "机构编号", "设施编号", "站点编号", "统一编号", "id", "ref"),
+    "lonlat": (
+        "坐标",
+        "经纬度",
+        "经纬度坐标",
+        "坐标(经度,纬度)",
+        "经纬度(经度,纬度)",
+        "lnglat",
+        "lonlat",
+        "location",
+        "coordinates",
+    ),
 }
 
 
 #: second pass for headers no exact alias claimed: (must contain one of, must contain none of)
 _CONTAINS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "lon": (("经度", "lng", "longitude"), ()),
-    "lat": (("纬度", "latitude"), ()),
+    "lon": (("经度", "lng", "longitude", "_lon", "lon_"), ()),
+    "lat": (("纬度", "latitude", "_lat", "lat_"), ("经纬",)),
     "code": (("区划代码", "区划编码"), ()),
     "township": (("乡镇", "街道"), ("地址", "代码", "编码")),
     "name": (("名称",), ("乡镇", "街道", "区划", "社区", "村", "县", "类型")),
     "kind": (("类型", "类别"), ()),
     "address": (("地址",), ()),
+    "ref": (("编号",), ("区划", "代码")),
+    "lonlat": (("经纬度", "坐标"), ("x", "y")),
 }
 
 
 #: words in a coordinate header that say which system it is in
 _CRS_HINTS: Final = (
-    ("bd09", re.compile(r"百度|baidu|bd-?09|^bd_|_bd$")),
-    ("gcj02", re.compile(r"高德|腾讯|火星|gcj|amap")),
+    ("bd09", re.compile(r"百度|baidu|bd-?09|^bd_?(lng|lon|lat)|_bd$")),
+    ("gcj02", re.compile(r"高德|腾讯|火星|gcj|amap|gaode|^gd_?(lng|lon|lat)")),
     ("cgcs2000", re.compile(r"cgcs|2000|天地图")),
     ("wgs84", re.compile(r"wgs|gps")),
 )
@@ -60,6 +74,8 @@ _FIELD_LABELS: Final = {
     "township": "所属乡镇",
     "code": "行政区划代码",
     "address": "地址",
+    "ref": "编号",
+    "lonlat": "经纬度（一列）",
 }
 
 
@@ -112,7 +128,7 @@ def _detect_columns(
 
 
 def _crs_from_headers(cols: Mapping[str, str]) -> tuple[str | None, str]:
-    for fld in ("lon", "lat"):
+    for fld in ("lon", "lat", "lonlat"):
         header = cols.get(fld)
         if header is None:
             continue

@@ -8,52 +8,88 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 
 from geo._errors import InputError
 from geo.crs import (
-    guess_xy_crs,
     in_china,
     is_geographic_crs,
     local_metric_crs,
-    normalize_crs,
     points_to_wgs84,
     swapped_xy,
 )
-from geo.registers.columns import _crs_from_headers
 from geo.registers.model import REGION_TOLERANCE_M, _Raw, _Work
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-_DMS = re.compile(
-    r"^(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分])?\s*"
-    r"(?:(\d+(?:\.\d+)?)\s*(?:\"|″|''|秒))?$"
-)
+#: hemisphere words and letters before or after a coordinate
+_HEMI = re.compile(r"^(东经|北纬|[NESWnesw])\s*|\s*(东经|北纬|[NESWnesw])$")
 
 
-_HEMI = re.compile(r"^(东经|北纬|[NEne])|([NEne]|°)$")
+#: separators between degrees, minutes and seconds: ° 度 ' ′ ’ 分 " ″ ” 秒, colons, spaces
+_DMS_SEP = re.compile(r"[°º˚度'′’‘`分\"″”“秒:\s]+")
+
+
+#: a cell holding both coordinates: two numbers (or DMS texts) split by , ， ; ； / | 、 or a tab
+_PAIR_SEP = re.compile(r"\s*[,，;；/|、\t]\s*")
 
 
 def _parse_coord(text: str) -> float:
     """A coordinate cell as a float (NaN when it is not a number).
 
     Accepts decimals ("114.305"), full-width digits, a degree sign or hemisphere letter
-    ("114.305°E", "东经114.305") and degrees-minutes-seconds ("114°18'18\"").
+    ("114.305°E", "东经114.305") and degrees-minutes(-seconds) written with ° ′ ″ (or ' "),
+    度分秒, colons or spaces ("114°18′18″", "114:18:18", "114 18 18.5", "30度36分"): minutes
+    and seconds must be below 60 and only the last part may have decimals.
     """
-    t = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    t = unicodedata.normalize("NFKC", str(text)).strip()
     if not t:
         return float("nan")
-    t = _HEMI.sub("", _HEMI.sub("", t))
+    t = _HEMI.sub("", t).strip()
     if _NUMBER.match(t):
         return float(t)
-    m = _DMS.match(t)
-    if m:
-        deg, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
-        if minutes < 60 and seconds < 60:
-            return deg + minutes / 60.0 + seconds / 3600.0
-    return float("nan")
+    parts = [p for p in _DMS_SEP.split(t) if p]
+    if not 1 <= len(parts) <= 3 or not all(_NUMBER.match(p) for p in parts):
+        return float("nan")
+    if len(parts) == 1:  # "114.3°"
+        return float(parts[0])
+    if any(p.startswith(("+", "-")) for p in parts[1:]) or any("." in p for p in parts[:-1]):
+        return float("nan")
+    sign = -1.0 if parts[0].startswith("-") else 1.0
+    deg, *rest = (abs(float(p)) for p in parts)
+    if any(v >= 60 for v in rest):
+        return float("nan")
+    minutes = rest[0] if rest else 0.0
+    seconds = rest[1] if len(rest) > 1 else 0.0
+    return sign * (deg + minutes / 60.0 + seconds / 3600.0)
+
+
+def _parse_pair(text: str) -> tuple[float, float]:
+    """A cell holding lon and lat ("114.30,30.60", "114.30 30.60", "114°18′E, 30°36′N")."""
+    t = unicodedata.normalize("NFKC", str(text)).strip().strip("()[]（）")
+    if not t:
+        return float("nan"), float("nan")
+    parts = [p for p in _PAIR_SEP.split(t) if p]
+    if len(parts) != 2:
+        bare = t.split()
+        if len(bare) == 2 and all(_NUMBER.match(p) for p in bare):
+            parts = bare
+        else:
+            return float("nan"), float("nan")
+    return _parse_coord(parts[0]), _parse_coord(parts[1])
+
+
+def _looks_like_pairs(values: np.ndarray) -> bool:
+    """Whether most non-empty cells of a column hold two coordinates in one cell."""
+    texts = [str(v) for v in values if str(v)]
+    if not texts:
+        return False
+    sample = texts[:200]
+    hits = sum(all(np.isfinite(v) for v in _parse_pair(t)) for t in sample)
+    return 2 * hits > len(sample)
 
 
 @dataclass(frozen=True)
@@ -65,7 +101,17 @@ class _XY:
     x_text: np.ndarray
     y_text: np.ndarray
     column: str
-    origin: str  # 'geometry' | 'columns' | 'none'
+    origin: str  # 'geometry' | 'columns' | 'pairs' | 'none'
+
+
+def _parse_column(texts: np.ndarray) -> np.ndarray:
+    """A column of coordinate cells as floats: plain decimals at once, anything else by
+    :func:`_parse_coord` (NaN where it is not a coordinate)."""
+    as_str = np.asarray(texts, dtype=object).astype(str)
+    out = np.array(pd.to_numeric(pd.Series(as_str), errors="coerce"), dtype=np.float64)
+    for i in np.flatnonzero(np.isnan(out) & (as_str != "")).tolist():
+        out[i] = _parse_coord(as_str[i])
+    return out
 
 
 def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
@@ -94,9 +140,22 @@ def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
         return _XY(x, y, x_text, y_text, "geometry", "geometry")
     if "lon" in cols and "lat" in cols:
         x_text, y_text = text_of("lon"), text_of("lat")
-        x = np.array([_parse_coord(str(t)) for t in x_text], dtype=np.float64)
-        y = np.array([_parse_coord(str(t)) for t in y_text], dtype=np.float64)
+        x = _parse_column(x_text)
+        y = _parse_column(y_text)
         return _XY(x, y, x_text, y_text, f"{cols['lon']}/{cols['lat']}", "columns")
+    if "lonlat" not in cols:
+        for header in raw.frame.columns:
+            if str(header) in cols.values():
+                continue
+            if _looks_like_pairs(raw.frame[header].to_numpy(dtype=object)):
+                cols["lonlat"] = str(header)  # a column of "lon,lat" cells whatever its header
+                break
+    if "lonlat" in cols:
+        both = text_of("lonlat")
+        pairs = [_parse_pair(str(t)) for t in both]
+        x = np.array([p[0] for p in pairs], dtype=np.float64)
+        y = np.array([p[1] for p in pairs], dtype=np.float64)
+        return _XY(x, y, both, both, cols["lonlat"], "pairs")
     if "township" not in cols and "code" not in cols:
         raise InputError(
             f"{work.file_name} 既没有坐标列（经度/纬度），也没有乡镇列（所属乡镇或行政区划代码）；"
@@ -115,41 +174,6 @@ def _read_xy(work: _Work, raw: _Raw, text_of: Any) -> _XY:
     return _XY(np.full(n, np.nan), np.full(n, np.nan), empty, empty, "经度/纬度", "none")
 
 
-def _resolve_crs(
-    work: _Work, raw: _Raw, xy: _XY, crs_arg: str, crs: object
-) -> tuple[str | None, str, np.ndarray, np.ndarray]:
-    """The system the coordinates are in, why, and x/y ready for :func:`points_to_wgs84`."""
-    x, y = xy.x, xy.y
-    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped
-    file_crs_name = normalize_crs(raw.file_crs) if raw.file_crs is not None else None
-    if xy.origin == "geometry" and file_crs_name is not None:
-        if crs_arg == "auto":
-            return file_crs_name, "采用文件自带的坐标系", x, y
-        if crs_arg in ("gcj02", "bd09") and not is_geographic_crs(file_crs_name):
-            # a projected file whose content is GCJ-02/BD-09: bring it to degrees first
-            tr = Transformer.from_crs(raw.file_crs, 4326, always_xy=True)
-            x, y = (np.asarray(a, dtype=np.float64) for a in tr.transform(x, y))
-        return crs_arg, f"已指定 crs={crs!r}（文件声明为 {file_crs_name}）", x, y
-    if crs_arg != "auto":
-        return crs_arg, f"已指定 crs={crs!r}", x, y
-    if not ok.any():
-        return None, "没有坐标", x, y
-    hinted, reason = _crs_from_headers(work.cols)
-    if hinted is not None:
-        return hinted, reason, x, y
-    try:
-        guessed = guess_xy_crs(x[ok], y[ok])
-    except InputError as exc:
-        raise InputError(f"{work.file_name}：{exc}") from None
-    reason = "根据坐标数值推断"
-    if guessed == "wgs84":
-        reason += (
-            "（经纬度：WGS84、GCJ-02 与 BD-09 数值相近，无法区分；高德/腾讯坐标请指定 "
-            "crs='gcj02'，百度坐标请指定 crs='bd09'）"
-        )
-    return guessed, reason, x, y
-
-
 def _to_wgs84(
     work: _Work,
     xy: _XY,
@@ -157,14 +181,16 @@ def _to_wgs84(
     y: np.ndarray,
     crs_used: str | None,
     region: shapely.Geometry | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 lon/lat (NaN where unusable), repairing swapped rows and rejecting points outside
-    China or ``region``."""
+    has_town: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (NaN where unusable), repairing swapped rows; a point outside China or
+    ``region`` is refused: the row is kept by its township when it names one, else rejected.
+    Also returns which rows were refused here."""
     n = len(x)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
-    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped
+    ok = np.isfinite(x) & np.isfinite(y) & ~work.dropped & ~work.rejected
     if crs_used is None or not ok.any():
-        return lon, lat
+        return lon, lat, np.zeros(n, dtype=bool)
 
     def shown(i: int) -> str:
         return f"{xy.x_text[i]}, {xy.y_text[i]}"
@@ -187,36 +213,55 @@ def _to_wgs84(
         if is_geographic_crs(crs_used)
         else f"核对坐标，或用 crs= 指定正确的坐标系（本次按 {crs_used} 换算）"
     )
+    placed = np.zeros(n, dtype=bool)  # rows whose point was refused (reported here)
+
+    def refuse(i: int, reason: str, fix: str) -> None:
+        placed[i] = True
+        lon[i] = lat[i] = np.nan
+        if has_town[i]:
+            work.note(
+                i,
+                xy.column,
+                _short(shown(i)),
+                f"{reason}；该设施仅按名称计入所属乡镇（街道）",
+                fix,
+                "warning",
+            )
+        else:
+            work.note(i, xy.column, _short(shown(i)), reason, fix, "rejected")
+
     for i in np.flatnonzero(ok & ~china).tolist():
-        reason = f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于中国境外"
-        work.note(i, xy.column, shown(i), reason, fix, "rejected")
+        refuse(i, f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于中国境外", fix)
     ok &= china
     if region is not None and ok.any():
-        metric = local_metric_crs(*region.representative_point().coords[0])
-        to_m = Transformer.from_crs(4326, metric, always_xy=True)
-        region_m = shapely.transform(region, lambda c: np.column_stack(to_m.transform(*c.T)))
-        px, py = to_m.transform(lon[ok], lat[ok])
-        dist = np.atleast_1d(shapely.distance(shapely.points(px, py), region_m))
-        for i, d in zip(np.flatnonzero(ok).tolist(), dist.tolist(), strict=True):
-            if d > REGION_TOLERANCE_M:
-                reason = f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于区县边界外 {d:,.0f} 米"
-                work.note(
-                    i,
-                    xy.column,
-                    shown(i),
-                    reason,
-                    "核对坐标或所属区县",
-                    "rejected",
-                )
-    return lon, lat
+        shapely.prepare(region)
+        outside = ok & ~shapely.contains_xy(region, lon, lat)
+        if outside.any():
+            metric = local_metric_crs(*region.representative_point().coords[0])
+            to_m = Transformer.from_crs(4326, metric, always_xy=True)
+            region_m = shapely.transform(region, lambda c: np.column_stack(to_m.transform(*c.T)))
+            px, py = to_m.transform(lon[outside], lat[outside])
+            dist = np.atleast_1d(shapely.distance(shapely.points(px, py), region_m))
+            for i, d in zip(np.flatnonzero(outside).tolist(), dist.tolist(), strict=True):
+                if d > REGION_TOLERANCE_M:
+                    reason = f"点位 ({lon[i]:.6f}, {lat[i]:.6f}) 位于区县边界外 {d:,.0f} 米"
+                    refuse(i, reason, "核对坐标或所属区县")
+    return lon, lat, placed
 
 
-def _check_missing_xy(work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarray) -> None:
+def _short(text: str, limit: int = 60) -> str:
+    """A cell shown in a message: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + f"…（共 {len(text)} 个字符）"
+
+
+def _check_missing_xy(
+    work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarray, refused: np.ndarray
+) -> None:
     """Rows without usable coordinates: kept by township name (warning) or rejected."""
     if xy.origin == "none":
         return  # the whole file is name-only: reported once
     lon_header, lat_header = work.cols.get("lon", "经度"), work.cols.get("lat", "纬度")
-    for i in np.flatnonzero(~work.dropped & ~np.isfinite(lon)).tolist():
+    for i in np.flatnonzero(~work.dropped & ~work.rejected & ~refused & ~np.isfinite(lon)).tolist():
         bad = [
             (h, str(t))
             for h, t, v in (
@@ -227,12 +272,18 @@ def _check_missing_xy(work: _Work, xy: _XY, lon: np.ndarray, has_town: np.ndarra
         ]
         if not xy.x_text[i] and not xy.y_text[i]:
             reason, column, value = "缺少坐标", xy.column, ""
+        elif work.rejected[i]:
+            continue  # numbers that map nowhere: already rejected as outside China/the county
+        elif xy.origin == "pairs" and not (np.isfinite(xy.x[i]) and np.isfinite(xy.y[i])):
+            column, value = xy.column, str(xy.x_text[i])
+            reason = f"坐标 {_short(value)!r} 不是“经度,纬度”形式的两个数"
         elif bad:
             column = "/".join(h for h, _ in bad)
             value = ", ".join(t for _, t in bad)
-            reason = f"坐标 {value!r} 不是数字"
+            reason = f"坐标 {_short(value)!r} 不是数字"
         elif np.isfinite(xy.x[i]) and np.isfinite(xy.y[i]):
-            continue  # numbers that map nowhere: already rejected as outside China
+            column, value = xy.column, f"{xy.x_text[i]}, {xy.y_text[i]}"
+            reason = f"坐标 ({_short(value)}) 既不像经纬度也不像投影坐标"
         else:
             column, value = xy.column, f"{xy.x_text[i]}, {xy.y_text[i]}"
             reason = "坐标不完整"

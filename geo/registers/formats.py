@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import shapely
 from pyproj import CRS
 
 from geo._errors import DataMissingError, InputError
-from geo.registers.columns import COLUMN_ALIASES, _norm_header
+from geo.registers.header import _table_from_records
 from geo.registers.model import _Raw, _text
 
 FORMATS: Final[dict[str, str]] = {
@@ -101,98 +102,73 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     )
 
 
-def _header_score(cells: Sequence[object], extra: set[str]) -> int:
-    known = {_norm_header(a) for aliases in COLUMN_ALIASES.values() for a in aliases} | extra
-    return sum(_norm_header(c) in known for c in cells if _text(c))
-
-
-def _table_from_records(
-    records: Sequence[Sequence[object]],
-    *,
-    name: str,
-    extra_headers: set[str],
-    header_row: int | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Header detection (the first of the first 10 non-empty rows naming >= 2 known columns,
-    else the first non-empty row; title rows above it are skipped) and 1-based row numbers."""
-    nonempty = [i for i, r in enumerate(records) if any(_text(c) for c in r)]
-    if not nonempty:
-        raise InputError(f"{name} 没有数据行；请检查是否选对了文件或工作表")
-    header_at = nonempty[0] if header_row is None else header_row
-    for i in nonempty[:10] if header_row is None else ():
-        if _header_score(records[i], extra_headers) >= 2:
-            header_at = i
-            break
-    raw_header = [_text(c) for c in records[header_at]]
-    width = max(
-        [len(raw_header)]
-        + [max((j + 1 for j, c in enumerate(records[i]) if _text(c)), default=0) for i in nonempty]
-    )
-    headers: list[str] = []
-    for j in range(width):
-        h = raw_header[j] if j < len(raw_header) and raw_header[j] else f"列{j + 1}"
-        base, k = h, 2
-        while h in headers:
-            h, k = f"{base}_{k}", k + 1
-        headers.append(h)
-    cells: list[list[str]] = []
-    rows: list[int] = []
-    for i in nonempty:
-        if i <= header_at:
-            continue
-        rec = [_text(c) for c in records[i]] + [""] * width
-        cells.append(rec[:width])
-        rows.append(i + 1)
-    frame = pd.DataFrame(cells, columns=headers, dtype=object)
-    return frame, np.asarray(rows, dtype=np.int64)
-
-
-def _read_csv(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
+def _read_csv(
+    data: bytes, name: str, encoding: str | None, extra: set[str], head: int | None = None
+) -> _Raw:
+    """A CSV/TXT register (``head``: only its first lines, to check the header)."""
     text, used = _decode(data, name, encoding)
     sample = text[:20000]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
         delimiter = ","
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    frame, rows = _table_from_records(records, name=name, extra_headers=extra)
-    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used)
+    limit = csv.field_size_limit()
+    try:  # a cell may be as long as the file (the module's default stops at 131,072)
+        csv.field_size_limit(max(limit, len(text) + 1))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = list(reader if head is None else itertools.islice(reader, head))
+    except csv.Error as exc:
+        raise InputError(
+            f"{name} 不是可读的 CSV（{exc}）；请在 Excel 或 WPS 中打开，另存为“CSV UTF-8”或 .xlsx"
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    frame, rows, header = _table_from_records(records, name=name, extra_headers=extra)
+    return _Raw(frame=frame, rows=rows, fmt="csv", encoding=used, header=header)
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | int | None, extra: set[str]) -> _Raw:
+def _read_xlsx(
+    data: bytes, name: str, sheet: str | int | None, extra: set[str], head: int | None = None
+) -> list[_Raw]:
+    """The chosen sheet, or (``sheet`` None) every sheet with at least one non-empty row."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise InputError(
             f"{name} 无法作为 .xlsx 工作簿打开（{exc}）；请在 Excel 或 WPS 中打开，重新另存为 .xlsx"
         ) from None
     names = book.sheetnames
     if sheet is None:
-        chosen = names[0]
-        for sname in names:
-            top = list(book[sname].iter_rows(min_row=1, max_row=10, values_only=True))
-            if any(_header_score(r, extra) >= 2 for r in top):
-                chosen = sname
-                break
+        chosen = list(names)
     elif isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
             raise InputError(
                 f"{name} 共有 {len(names)} 个工作表（{'、'.join(names)}）；sheet={sheet} 超出范围，"
                 "请改为 0 到工作表数减 1 之间的序号（0 表示第一个工作表）"
             )
-        chosen = names[sheet]
+        chosen = [names[sheet]]
     elif str(sheet) in names:
-        chosen = str(sheet)
+        chosen = [str(sheet)]
     else:
         raise InputError(
             f"{name} 中没有工作表 {sheet!r}；现有工作表为 {'、'.join(names)}；请指定其中之一"
         )
-    records = [list(r) for r in book[chosen].iter_rows(min_row=1, values_only=True)]
+    out: list[_Raw] = []
+    for sname in chosen:
+        rows = book[sname].iter_rows(min_row=1, max_row=head, values_only=True)
+        records = [list(r) for r in rows]
+        if sheet is None and not any(_text(c) for r in records for c in r):
+            continue  # an empty sheet holds no rows to lose
+        frame, rows, header = _table_from_records(
+            records, name=f"{name} [{sname}]", extra_headers=extra
+        )
+        out.append(_Raw(frame=frame, rows=rows, fmt="xlsx", sheet=sname, header=header))
     book.close()
-    frame, rows = _table_from_records(records, name=f"{name} [{chosen}]", extra_headers=extra)
-    return _Raw(frame=frame, rows=rows, fmt="xlsx", sheet=chosen)
+    if not out:
+        raise InputError(f"{name} 的所有工作表都是空的；请检查是否选对了文件")
+    return out
 
 
 def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str]) -> _Raw:
@@ -208,8 +184,8 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
         # a plain JSON list of records: a table
         headers = list(dict.fromkeys(k for r in doc for k in r))
         records: list[Sequence[object]] = [headers] + [[r.get(h) for h in headers] for r in doc]
-        frame, rows = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
-        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used)
+        frame, rows, _ = _table_from_records(records, name=name, extra_headers=extra, header_row=0)
+        return _Raw(frame=frame, rows=rows - 1, fmt="json", encoding=used, header="记录的键")
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
@@ -246,6 +222,27 @@ def _read_geojson(data: bytes, name: str, encoding: str | None, extra: set[str])
     geometry = gpd.GeoSeries(geoms, index=frame.index)
     rows = np.arange(1, len(features) + 1, dtype=np.int64)
     return _Raw(frame, rows, "geojson", geometry=geometry, file_crs=file_crs, encoding=used)
+
+
+#: GDAL's messages (as pyogrio passes them on) in the user's words
+_GDAL_MESSAGES: Final = (
+    (
+        "not recognized as being in a supported file format",
+        "不是可识别的 GIS 文件格式（文件可能已损坏）",
+    ),
+    ("not recognized as a supported dataset name", "不是可识别的 GIS 文件格式（文件可能已损坏）"),
+    ("does not exist in the file system", "找不到文件（压缩包内缺少 .shp/.dbf，或文件已损坏）"),
+    ("layer", "指定的图层不存在或无法读取"),
+    ("crs", "坐标系信息（.prj）无法识别"),
+)
+
+
+def _gdal_message(exc: BaseException) -> str:
+    """A reader-library error in Chinese, with GDAL's own words kept short for support."""
+    text = str(exc)
+    low = text.lower()
+    said = next((zh for en, zh in _GDAL_MESSAGES if en in low), "文件内容无法解析")
+    return f"{said}（GDAL：{text.split(';')[0][:160]}）"
 
 
 def _dbf_encoding(dbf: bytes) -> str | None:
@@ -328,7 +325,10 @@ def _read_vector(
             elif used is None and dbf_path is not None:
                 used = _dbf_encoding(dbf_path.read_bytes())
     elif fmt == "gpkg":
-        layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        try:
+            layers = pyogrio.list_layers(io.BytesIO(data) if path is None else path)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise InputError(f"{name} 无法读取：{_gdal_message(exc)}；请重新导出登记表") from None
         if layer_name is None and len(layers) > 1:
             raise InputError(
                 f"{name} 中有多个图层（{'、'.join(str(n) for n, _ in layers)}）；"
@@ -341,9 +341,12 @@ def _read_vector(
     try:
         gdf = pyogrio.read_dataframe(target, layer=layer_name, encoding=used)
     except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"{name} 无法读取（{exc}）；请重新导出登记表") from None
+        raise InputError(f"{name} 无法读取：{_gdal_message(exc)}；请重新导出登记表") from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputError(f"{name}：{exc}；请用 sheet= 指定已有的图层名") from None
+        raise InputError(
+            f"{name} 的图层无法读取：{_gdal_message(exc)}；请用 sheet= 指定已有的图层名，"
+            "或重新导出登记表"
+        ) from None
     frame = pd.DataFrame(
         {c: [_text(v) for v in gdf[c]] for c in gdf.columns if c != gdf.geometry.name},
         index=pd.RangeIndex(len(gdf)),
@@ -360,3 +363,44 @@ def _read_vector(
         encoding=used or (f"{cpg_text} (.cpg)" if cpg_text else None),
         sheet=str(layer_name) if layer_name is not None else None,
     )
+
+
+def raw_tables(
+    data: bytes,
+    file_name: str,
+    path: Path | None,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    extra: set[str] | None = None,
+    head: int | None = None,
+) -> list[_Raw]:
+    """Every table of a register file, parsed by its format: one per sheet of a workbook.
+
+    ``head`` limits a CSV or sheet to its first rows (to check a header before a run).
+    """
+    extra = extra or set()
+    fmt = _format_of(file_name, data)
+    if fmt == "csv":
+        return [_read_csv(data, file_name, encoding, extra, head=head)]
+    if fmt == "xlsx":
+        return _read_xlsx(data, file_name, sheet, extra, head=head)
+    if fmt == "geojson":
+        return [_read_geojson(data, file_name, encoding, extra)]
+    return [_read_vector(data, file_name, path, fmt, encoding, sheet)]
+
+
+def table_label(file_name: str, raw: _Raw, *, several: bool) -> str:
+    """The ``source_file`` a table's facilities carry: the file, and its sheet when there are several."""
+    return f"{file_name}[{raw.sheet}]" if several else file_name
+
+
+def read_raw_tables(
+    source: str | Path | tuple[bytes, str], *, sheet: str | int | None = None
+) -> list[tuple[str, _Raw]]:
+    """The parsed tables of a register file with the ``source_file`` label of each, read exactly
+    as :func:`geo.registers.read_register` reads them (same header detection, same row numbers)."""
+    data, file_name, path = _source_bytes(source, None)
+    tables = raw_tables(data, file_name, path, sheet=sheet)
+    several = len(tables) > 1
+    return [(table_label(file_name, raw, several=several), raw) for raw in tables]

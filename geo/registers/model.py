@@ -73,10 +73,16 @@ class _Raw:
     file_crs: CRS | None = None
     encoding: str | None = None
     sheet: str | None = None
+    header: str = ""  # where the header was found, e.g. '第 2 行'
+
+
+#: control characters (other than tab and newlines) dropped from cells: no output can hold them
+_CONTROL: Final = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32), 127]}
 
 
 def _text(value: object) -> str:
-    """A cell as text: '' for empty, integers without '.0', everything else str() stripped."""
+    """A cell as text: '' for empty, integers without '.0', everything else str() stripped
+    (control characters such as \x08 removed)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float):
@@ -87,7 +93,7 @@ def _text(value: object) -> str:
         return repr(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
-    return str(value).strip()
+    return str(value).translate(_CONTROL).strip()
 
 
 @dataclass

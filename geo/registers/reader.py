@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
+import csv
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
-from geo._errors import InputError
-from geo.crs import (
-    normalize_crs,
-)
-from geo.registers.columns import _detect_columns, _norm_header
-from geo.registers.coords import _check_missing_xy, _read_xy, _resolve_crs, _to_wgs84
-from geo.registers.formats import (
-    _format_of,
-    _read_csv,
-    _read_geojson,
-    _read_vector,
-    _read_xlsx,
-    _source_bytes,
-)
-from geo.registers.matching import _match_declared
-from geo.registers.model import REPORT_COLUMNS, RegisterImport, _text, _Work
-from geo.registers.rows import (
-    _assign_layers,
-    _check_layer,
-    _check_names,
-    _drop_duplicates,
-    _facility_id,
-)
+from geo._errors import DataMissingError, InputError
+from geo.crs import normalize_crs
+from geo.registers.columns import _norm_header
+from geo.registers.formats import _format_of, _source_bytes, raw_tables, table_label
+from geo.registers.model import RegisterImport
+from geo.registers.rows import _check_layer
+from geo.registers.table import _combine, _read_table, _township_polygons
 
 
 def read_register(
@@ -49,6 +32,7 @@ def read_register(
     official: pd.DataFrame | None = None,
     county_code: str | None = None,
     source_name: str | None = None,
+    townships: gpd.GeoDataFrame | None = None,
 ) -> RegisterImport:
     """Read and validate one facility register.
 
@@ -86,6 +70,11 @@ def read_register(
         Restrict ``official`` to this county (6 digits).
     source_name
         The file name to report instead of the path's (e.g. the original upload name).
+    townships
+        Township polygons (``code`` with 9 digits, geometry in WGS84): degrees without a
+        declared system are read as the one of WGS84, GCJ-02 and BD-09 that puts clearly more
+        points inside their declared township (else the county ``region``); when none does, WGS84
+        with a loud file-level warning.
 
     Returns
     -------
@@ -96,12 +85,72 @@ def read_register(
     ------
     InputError
         When the file as a whole cannot be read: unknown or .xls format, no name column, no
-        coordinate or township columns, bad ``columns``/``layer``/``crs``/``sheet``.
+        coordinate or township columns, bad ``columns``/``layer``/``crs``/``sheet``. Any other
+        failure while reading a file is turned into an InputError naming the file.
     DataMissingError
         When the path does not exist.
     """
+    name = source_name or (source[1] if isinstance(source, tuple) and len(source) == 2 else source)
+    try:
+        return _read_register(
+            source,
+            layer=layer,
+            columns=columns,
+            crs=crs,
+            encoding=encoding,
+            sheet=sheet,
+            region=region,
+            official=official,
+            county_code=county_code,
+            source_name=source_name,
+            townships=townships,
+        )
+    except PROJECT_ERRORS:
+        raise
+    except READ_FAILURES as exc:  # a reader library's own error: said in the user's terms
+        shown = Path(str(name)).name
+        raise InputError(
+            f"{shown} 无法读取（{type(exc).__name__}: {str(exc)[:300]}）；请在 Excel/WPS/GIS 软件中"
+            "打开并重新另存（.xlsx、CSV UTF-8 或 GeoJSON）后再导入"
+        ) from exc
+
+
+#: the project's own errors, passed through as they are
+PROJECT_ERRORS = (InputError, DataMissingError)
+
+#: what parsers (csv, openpyxl, pyogrio/GDAL, shapely, pandas) raise on a damaged file
+READ_FAILURES = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OSError,
+    UnicodeError,
+    csv.Error,
+    zipfile.BadZipFile,
+    RecursionError,
+    OverflowError,
+    RuntimeError,  # pyogrio's DataSourceError / DataLayerError
+)
+
+
+def _read_register(
+    source: str | Path | tuple[bytes, str],
+    *,
+    layer: str | None,
+    columns: Mapping[str, str] | None,
+    crs: str | int,
+    encoding: str | None,
+    sheet: str | int | None,
+    region: shapely.Geometry | None,
+    official: pd.DataFrame | None,
+    county_code: str | None,
+    source_name: str | None,
+    townships: gpd.GeoDataFrame | None,
+) -> RegisterImport:
     data, file_name, path = _source_bytes(source, source_name)
-    fmt = _format_of(file_name, data)
+    _format_of(file_name, data)  # an unknown format is refused before anything else
     fixed_layer = _check_layer(layer) if layer is not None else None
     crs_arg = "auto" if str(crs).strip().lower() == "auto" else normalize_crs(crs)
     if region is not None and not isinstance(region, shapely.Geometry):
@@ -110,88 +159,88 @@ def read_register(
         )
     extra = {_norm_header(h) for h in (columns or {}).values()}
 
-    if fmt == "csv":
-        raw = _read_csv(data, file_name, encoding, extra)
-    elif fmt == "xlsx":
-        raw = _read_xlsx(data, file_name, sheet, extra)
-    elif fmt == "geojson":
-        raw = _read_geojson(data, file_name, encoding, extra)
-    else:
-        raw = _read_vector(data, file_name, path, fmt, encoding, sheet)
-
-    frame, rows = raw.frame, raw.rows
-    headers = [str(c) for c in frame.columns]
-    cols = _detect_columns(headers, columns, file_name)
-    if "name" not in cols:
-        raise InputError(
-            f"{file_name} 没有机构名称列（现有列：{'、'.join(headers)}）；请将该列表头改为“名称”，"
-            "或用 columns={'name': '<表头>'} 指定"
+    tables = raw_tables(data, file_name, path, encoding=encoding, sheet=sheet, extra=extra)
+    polygons = _township_polygons(townships)
+    several = len(tables) > 1
+    parts = [
+        _read_table(
+            raw,
+            label=table_label(file_name, raw, several=several),
+            several=several,
+            columns=columns,
+            fixed_layer=fixed_layer,
+            crs_arg=crs_arg,
+            crs=crs,
+            region=region,
+            official=official,
+            county_code=county_code,
+            polygons=polygons,
         )
-    n = len(frame)
-
-    def text_of(fld: str) -> np.ndarray:
-        if fld not in cols:
-            return np.full(n, "", dtype=object)
-        return frame[cols[fld]].map(_text).to_numpy(dtype=object)
-
-    names, kinds, towns, codes, addresses = (
-        text_of(f) for f in ("name", "kind", "township", "code", "address")
-    )
-    has_town = (towns != "") | (codes != "")
-    work = _Work(
-        file_name=file_name,
-        rows=rows,
-        cols=cols,
-        rejected=np.zeros(n, dtype=bool),
-        dropped=np.zeros(n, dtype=bool),
-    )
-    _drop_duplicates(work, raw, names)
-    _check_names(work, names)
-    layers = _assign_layers(work, kinds, fixed_layer)
-    xy = _read_xy(work, raw, text_of)
-    crs_used, crs_reason, x, y = _resolve_crs(work, raw, xy, crs_arg, crs)
-    lon, lat = _to_wgs84(work, xy, x, y, crs_used, region)
-    _check_missing_xy(work, xy, lon, has_town)
-    township_codes = _match_declared(work, towns, codes, official, county_code)
-
-    keep = np.flatnonzero(~work.rejected & ~work.dropped).tolist()
-    geometry = [
-        shapely.Point(lon[i], lat[i]) if np.isfinite(lon[i]) and np.isfinite(lat[i]) else None
-        for i in keep
+        for raw in tables
     ]
-    facilities = gpd.GeoDataFrame(
-        {
-            "facility_id": [_facility_id(file_name, int(rows[i]), str(names[i])) for i in keep],
-            "name": [str(names[i]) for i in keep],
-            "layer": [str(layers[i]) for i in keep],
-            "kind": [str(kinds[i]) for i in keep],
-            "township_declared": [str(towns[i]) for i in keep],
-            "township_code": [str(township_codes[i]) for i in keep],
-            "address": [str(addresses[i]) for i in keep],
-            "source_file": [file_name] * len(keep),
-            "source_row": np.asarray([int(rows[i]) for i in keep], dtype=np.int64),
-        },
-        geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
-        crs="EPSG:4326",
-    )
-    report = pd.DataFrame(work.notes, columns=list(REPORT_COLUMNS))
-    report["row"] = report["row"].astype(np.int64)
-    report = report.sort_values("row", kind="stable").reset_index(drop=True)
-    kept_rows = {int(rows[i]) for i in keep}
-    repaired_rows = {r["row"] for r in work.notes if r["action"] == "repaired"}
-    described: dict[str, Any] = {
+    return _combine(parts, data=data, file_name=file_name, raw_info=tables[0])
+
+
+#: rows of a CSV or sheet parsed to check its header before a run
+CHECK_ROWS = 60
+
+
+def check_register(
+    source: str | Path | tuple[bytes, str],
+    *,
+    layer: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    crs: str | int = "auto",
+    sheet: str | int | None = None,
+) -> dict[str, object]:
+    """Check that a register can be read at all, before any expensive step of a run.
+
+    Parses the file and finds its header and columns (no coordinates converted, no townships
+    matched; of a CSV or workbook only the first :data:`CHECK_ROWS` rows). Returns ``file``,
+    ``format``, ``encoding``, ``sheets`` (name -> header row, columns found, headers) and
+    ``rows`` (of the part read).
+
+    Raises
+    ------
+    InputError, DataMissingError
+        The problem that stops the file from being read, as :func:`read_register` would say it.
+    """
+    try:
+        data, file_name, _path = _source_bytes(source, None)
+        _format_of(file_name, data)  # an unknown format is refused first
+        if layer is not None:
+            _check_layer(layer)
+        if str(crs).strip().lower() != "auto":
+            normalize_crs(crs)
+        extra = {_norm_header(h) for h in (columns or {}).values()}
+        tables = raw_tables(data, file_name, _path, sheet=sheet, extra=extra, head=CHECK_ROWS)
+    except PROJECT_ERRORS:
+        raise
+    except READ_FAILURES as exc:
+        raise InputError(
+            f"{Path(str(source[1] if isinstance(source, tuple) else source)).name} 无法读取"
+            f"（{type(exc).__name__}: {str(exc)[:300]}）；请重新另存后再导入"
+        ) from exc
+    from geo.registers.columns import _detect_columns
+
+    sheets: dict[str, object] = {}
+    for raw in tables:
+        label = f"{file_name}[{raw.sheet}]" if len(tables) > 1 else file_name
+        cols = _detect_columns([str(c) for c in raw.frame.columns], columns, label)
+        if "name" not in cols and len(tables) == 1:
+            raise InputError(
+                f"{label} 没有机构名称列（现有列：{'、'.join(map(str, raw.frame.columns))}）；"
+                "请将该列表头改为“名称”，或用 --columns name=<表头> 指定"
+            )
+        sheets[str(raw.sheet or "")] = {
+            "header_row": raw.header,
+            "columns": cols,
+            "headers": [str(c) for c in raw.frame.columns],
+        }
+    return {
         "file": file_name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "format": raw.fmt,
-        "encoding": raw.encoding,
-        "sheet": raw.sheet,
-        "columns": dict(cols),
-        "crs": crs_used,
-        "crs_reason": crs_reason,
-        "rows_read": int(n),
-        "rows_kept": len(keep),
-        "rows_rejected": int(work.rejected.sum()),
-        "rows_repaired": len(repaired_rows & kept_rows),
-        "duplicates_dropped": int(work.dropped.sum()),
+        "format": tables[0].fmt,
+        "encoding": tables[0].encoding,
+        "sheets": sheets,
+        "rows": int(sum(len(t.frame) for t in tables)),
     }
-    return RegisterImport(facilities=facilities, report=report, source=described)

@@ -21,6 +21,7 @@ class _Base:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self._con = con
         self.path = path
+        self._depth = 0  # open transactions: the outermost one commits or rolls back
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
@@ -39,8 +40,8 @@ class _Base:
             parent = Path(target).resolve().parent
             if not parent.is_dir():
                 raise WorkspaceError(
-                    f"workspace {target!r}: folder {str(parent)!r} does not exist; create it "
-                    "or choose another path (SERVICECIRCLE_WORKSPACE)."
+                    f"工作区 {target!r}：文件夹 {str(parent)!r} 不存在；"
+                    "请先创建该文件夹，或换一个路径（--workspace 或 SERVICECIRCLE_WORKSPACE）"
                 )
             if read_only and not Path(target).is_file():
                 raise WorkspaceError(
@@ -51,11 +52,11 @@ class _Base:
             con = duckdb.connect(target, read_only=read_only)
         except duckdb.Error as exc:
             hint = (
-                "another program (e.g. a running app) holds it open: close that program first"
+                "另一个程序（例如正在运行的 app）正占用该文件：请先关闭那个程序"
                 if "lock" in str(exc).lower()
-                else "check that it is a DuckDB workspace file, or choose another path"
+                else "请确认它是 servicecircle 的 DuckDB 工作区文件，或换一个路径"
             )
-            raise WorkspaceError(f"cannot open workspace {target!r}: {exc}. {hint}.") from exc
+            raise WorkspaceError(f"无法打开工作区 {target!r}（{str(exc)[:200]}）；{hint}") from exc
         ws = cls(con, target)
         try:
             ws._ensure_schema(read_only=read_only)
@@ -97,14 +98,13 @@ class _Base:
             ).fetchone()
         except duckdb.Error as exc:
             raise WorkspaceError(
-                f"workspace {self.path!r} is not a servicecircle workspace ({exc}); choose "
-                "another file."
+                f"{self.path!r} 不是 servicecircle 工作区（{str(exc)[:200]}）；请换一个工作区文件"
             ) from exc
         version = int(row[0]) if row else None
         if version != SCHEMA_VERSION:
             raise WorkspaceError(
-                f"workspace {self.path!r} has schema version {version}, this program reads "
-                f"version {SCHEMA_VERSION}; upgrade servicecircle or use a new workspace file."
+                f"工作区 {self.path!r} 的格式版本为 {version}，本程序读取版本 {SCHEMA_VERSION}；"
+                "请升级 servicecircle，或使用新的工作区文件"
             )
 
     # ------------------------------------------------------------------ transactions
@@ -113,7 +113,9 @@ class _Base:
             self.ws, self.what = ws, what
 
         def __enter__(self) -> None:
-            self.ws._con.begin()
+            if self.ws._depth == 0:
+                self.ws._con.begin()
+            self.ws._depth += 1
 
         def __exit__(
             self,
@@ -121,6 +123,9 @@ class _Base:
             exc: BaseException | None,
             tb: TracebackType | None,
         ) -> Literal[False]:
+            self.ws._depth -= 1
+            if self.ws._depth > 0:
+                return False  # an enclosing transaction commits or rolls back
             con = self.ws._con
             if exc is None:
                 try:
@@ -128,18 +133,29 @@ class _Base:
                 except duckdb.Error as commit_exc:
                     con.rollback()
                     raise WorkspaceError(
-                        f"{self.what} failed to commit in workspace {self.ws.path!r}: "
-                        f"{commit_exc}; nothing was written."
+                        f"{self.what}未能写入工作区 {self.ws.path!r}（{commit_exc}）；工作区未改动"
                     ) from commit_exc
                 return False
             con.rollback()
             if isinstance(exc, (WorkspaceError, InputError)) or not isinstance(exc, Exception):
                 return False  # re-raised as it is (it already names the row / argument)
             raise WorkspaceError(
-                f"{self.what} failed in workspace {self.ws.path!r}: {exc}; nothing was written."
+                f"{self.what}写入工作区 {self.ws.path!r} 时出错（{exc}）；工作区未改动"
             ) from exc
 
     def _transaction(self, what: str) -> _Base._Tx:
+        return _Base._Tx(self, what)
+
+    def transaction(self, what: str = "本次运行") -> _Base._Tx:
+        """One transaction around several writes (e.g. a run's imports and its run record).
+
+        Writes inside join it; when anything in the block raises, all of them are rolled back
+        and the workspace is left exactly as it was::
+
+            with ws.transaction("coverage run"):
+                ws.save_import(...)
+                ws.save_run(...)
+        """
         return _Base._Tx(self, what)
 
     def _scalar(self, query: str, params: list[Any] | None = None) -> Any:
@@ -152,9 +168,12 @@ class _Base:
         except duckdb.Error as exc:
             raise WorkspaceError(f"reading workspace {self.path!r} failed: {exc}") from exc
 
-    def _insert(self, table: str, columns: dict[str, list[Any]], types: dict[str, pa.DataType]):
+    def _insert(self, table: str, columns: dict[str, Any], types: dict[str, pa.DataType]):
         arrow = pa.table(
-            {name: pa.array(values, type=types[name]) for name, values in columns.items()}
+            {
+                name: values if isinstance(values, pa.Array) else pa.array(values, type=types[name])
+                for name, values in columns.items()
+            }
         )
         names = ", ".join(f'"{c}"' for c in columns)
         self._con.register("_sc_batch", arrow)

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 
 from geo._errors import InputError
 from geo.registers import FACILITY_COLUMNS  # typed columns; any other goes to ``extra`` JSON
 from geo.workspace.core import _Base
 from geo.workspace.schema import _BATCH_ROWS, REPORT_COLUMNS, ImportOutcome
 from geo.workspace.values import _dumps, _from_wkb, _integer, _is_missing, _now, _text, _wkb
+
+#: ``imports.layer`` of a register holding several layers, and of one without kept rows
+MIXED: Final = "mixed"
+NO_ROWS: Final = "none"
 
 
 class _Imports(_Base):
@@ -28,7 +33,7 @@ class _Imports(_Base):
         report: pd.DataFrame,
         source: Mapping[str, Any],
         *,
-        layer: str,
+        layer: str | None,
     ) -> ImportOutcome:
         """Save one imported register: its kept facilities, its validation report and its source.
 
@@ -47,14 +52,28 @@ class _Imports(_Base):
             Validation report with the columns of :data:`REPORT_COLUMNS` (may be empty).
         source
             ``file`` (file name), ``sha256``, ``format``, ``encoding``, ``crs``, ``columns``
-            (mapping), ``counts`` (``rows_read``, ``rows_kept``, ``rows_rejected``); other keys
-            are kept in ``params``.
+            (mapping), and ``rows_read``, ``rows_kept``, ``rows_rejected`` (top level, as
+            :func:`geo.registers.read_register` gives them, or in a ``counts`` mapping); other
+            keys are kept in ``params``.
         layer
-            The facility layer key (``geo.layers.LAYERS``).
+            The facility layer key (``geo.layers.LAYERS``); None: the rows say (a register
+            whose 类型 column holds several layers is saved as ``'mixed'``, one without kept
+            rows as ``'none'``; each facility row keeps its own layer).
         """
         from geo.layers import layer_label
 
-        layer_label(layer)  # raises InputError for an unknown key
+        if layer is None:
+            present = (
+                sorted(set(facilities["layer"].dropna().astype(str)))
+                if isinstance(facilities, pd.DataFrame) and "layer" in facilities.columns
+                else []
+            )
+            if len(present) == 1:
+                layer = present[0]
+            else:
+                layer = MIXED if present else NO_ROWS
+        if layer not in (MIXED, NO_ROWS):
+            layer_label(layer)  # raises InputError for an unknown key
         if not isinstance(facilities, gpd.GeoDataFrame):
             raise InputError(
                 f"facilities must be a GeoDataFrame, got {type(facilities).__name__}; build it "
@@ -77,7 +96,7 @@ class _Imports(_Base):
                 f"validation report lacks the column(s) {', '.join(missing_report)}; "
                 f"expected {', '.join(REPORT_COLUMNS)}."
             )
-        if "layer" in facilities.columns:
+        if "layer" in facilities.columns and layer not in (MIXED, NO_ROWS):
             declared = facilities["layer"]
             wrong = declared.notna() & (declared.astype(object) != layer)
             if wrong.any():
@@ -95,6 +114,9 @@ class _Imports(_Base):
             )
         file_name = _text(source.get("file"), where="source['file']")
         counts = dict(source.get("counts") or {})
+        for key in ("rows_read", "rows_kept", "rows_rejected"):
+            if key not in counts and source.get(key) is not None:
+                counts[key] = source[key]  # as geo.registers.read_register describes a file
         rows_kept = int(counts.get("rows_kept", len(facilities)))
         rows_rejected = int(counts.get("rows_rejected", 0))
         rows_read = int(counts.get("rows_read", rows_kept + rows_rejected))
@@ -140,6 +162,10 @@ class _Imports(_Base):
         }
         for start in range(0, len(report), _BATCH_ROWS):
             chunk = report.iloc[start : start + _BATCH_ROWS]
+            fast = _report_columns(chunk, import_id, start)
+            if fast is not None:
+                self._insert("validation", fast, {c: types.get(c, pa.string()) for c in fast})
+                continue
             cols: dict[str, list[Any]] = {c: [] for c in ("import_id", "ord", *REPORT_COLUMNS)}
             for pos, (_, rec) in enumerate(chunk.iterrows(), start=start):
                 where = f"{label}: validation report row {pos}"
@@ -168,6 +194,11 @@ class _Imports(_Base):
         names = ("import_id", "ord", *FACILITY_COLUMNS, "extra", "geom")
         for start in range(0, len(facilities), _BATCH_ROWS):
             chunk = facilities.iloc[start : start + _BATCH_ROWS]
+            fast = _facility_columns(chunk, import_id, start, layer, extra_columns, geometry_name)
+            if fast is not None:
+                self._insert("facilities", fast, {c: types.get(c, pa.string()) for c in fast})
+                continue
+            # something in this batch cannot be stored: go row by row to name it
             cols: dict[str, list[Any]] = {c: [] for c in names}
             for pos, (index, rec) in enumerate(chunk.iterrows(), start=start):
                 rec_id = rec["facility_id"] if not _is_missing(rec["facility_id"]) else index
@@ -242,3 +273,96 @@ class _Imports(_Base):
         with self._transaction(f"deleting import {import_id}"):
             for table in ("facilities", "validation", "imports"):
                 self._con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+
+
+def _facility_columns(
+    chunk: gpd.GeoDataFrame,
+    import_id: int,
+    start: int,
+    layer: str,
+    extra_columns: list[str],
+    geometry_name: str,
+) -> dict[str, Any] | None:
+    """A batch of facility rows as columns, in bulk; None when a value cannot be stored as it
+    is (the caller then goes row by row to name it)."""
+    n = len(chunk)
+    cols: dict[str, Any] = {
+        "import_id": [import_id] * n,
+        "ord": list(range(start, start + n)),
+    }
+    for c in FACILITY_COLUMNS:
+        if c not in chunk.columns:
+            cols[c] = [layer] * n
+            continue
+        series = chunk[c]
+        if c == "source_row":
+            numbers = pd.to_numeric(series, errors="coerce")
+            if numbers.isna().any() or not np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0):
+                return None
+            cols[c] = numbers.astype(np.int64).tolist()
+            continue
+        as_text = _text_array(series)
+        if as_text is None:
+            return None
+        cols[c] = as_text
+    geoms = chunk[geometry_name].to_numpy()
+    if not all(g is None or isinstance(g, shapely.Geometry) for g in geoms):
+        return None
+    try:
+        wkb = shapely.to_wkb(geoms)
+    except (shapely.errors.GEOSException, TypeError, ValueError):
+        return None
+    cols["geom"] = [None if g is None else bytes(g) for g in wkb]
+    if extra_columns:
+        extras = pd.DataFrame(chunk[extra_columns])
+        if not all(
+            extras[c].map(lambda v: v is None or isinstance(v, (str, int, float, bool))).all()
+            for c in extra_columns
+        ):
+            return None
+        try:
+            lines = extras.to_json(orient="records", lines=True, force_ascii=False)
+            "".join(lines).encode("utf-8")
+        except (ValueError, UnicodeEncodeError, OverflowError):
+            return None
+        cols["extra"] = lines.rstrip("\n").split("\n") if n else []
+    else:
+        cols["extra"] = [None] * n
+    return cols
+
+
+def _report_columns(chunk: pd.DataFrame, import_id: int, start: int) -> dict[str, Any] | None:
+    """A batch of report rows as columns, in bulk; None when a value needs the row-by-row path."""
+    n = len(chunk)
+    cols: dict[str, Any] = {
+        "import_id": [import_id] * n,
+        "ord": list(range(start, start + n)),
+    }
+    for c in REPORT_COLUMNS:
+        if c == "row":
+            numbers = pd.to_numeric(chunk[c], errors="coerce")
+            whole = numbers.dropna().to_numpy(dtype=float)
+            if numbers.isna().any() or not np.all(np.mod(whole, 1) == 0):
+                return None
+            cols[c] = numbers.astype(np.int64).tolist()
+            continue
+        as_text = _text_array(chunk[c])
+        if as_text is None:
+            return None
+        cols[c] = as_text
+    return cols
+
+
+def _text_array(series: pd.Series) -> pa.Array | None:
+    """A column as Arrow text in bulk (missing -> null, other values str()); None when a value
+    cannot be stored as UTF-8 (the caller then goes row by row to name it)."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    if not all(v is None or type(v) is str for v in values):
+        values = np.array(
+            [None if _is_missing(v) else v if isinstance(v, str) else str(v) for v in values],
+            dtype=object,
+        )
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None

@@ -1,12 +1,16 @@
-"""What the Streamlit app needs that is neither a widget nor an analysis.
+"""What the Streamlit app needs besides its own short wiring: labels, checks, loaders, exports
+and the app's views.
 
-The app (``app.py``) wires widgets to these and to :mod:`servicecircle.workflows`; nothing here
-draws a widget. One room per concern: :mod:`.choices` (labels), :mod:`.messages` (what the user
-is told), :mod:`.uploads` (upload checks), :mod:`.loaders` (the cached loaders),
-:mod:`.downloads` (outputs as files), :mod:`.tables` (display tables), :mod:`.maps` (the
-interactive maps), :mod:`.siting` (the siting view's session state) and :mod:`.workspace` (the
-per-session workspace). The settings the app reads are re-exported here, so ``app.py`` imports
-only :mod:`servicecircle`.
+One room per concern: :mod:`.choices` (labels), :mod:`.messages` (what the user is told),
+:mod:`.uploads` (upload checks),
+:mod:`.uploader_text` (Streamlit's uploader texts in Chinese), :mod:`.loaders` (the cached
+loaders), :mod:`.levels` (全国/province/city/county headline figures and drill-down),
+:mod:`.downloads` and :mod:`.exports` (outputs as files), :mod:`.tables` (display tables),
+:mod:`.maps` and :mod:`.basemap` (the interactive maps and their offline basemap),
+:mod:`.siting` (the siting view's session state), :mod:`.workspace` (the per-session
+workspace). The ``view_*`` modules draw the app's pages (coverage and map, reach, siting,
+files); everything else draws no widget. The settings the app reads are re-exported here, so
+``app.py`` imports only :mod:`servicecircle`.
 
 Nothing happens at import: Streamlit's cache decorators only wrap the functions.
 """
@@ -15,12 +19,16 @@ from __future__ import annotations
 
 from geo.layers import LAYERS
 from geo.settings import MINUTES, TIANDITU_KEY_ENV, WALK_SPEED_M_S, WALK_SPEED_SCENARIOS_M_S
+from servicecircle.app_support import view_coverage, view_files, view_reach, view_siting
 from servicecircle.app_support.choices import (
     BASEMAP_CHOICES,
     CRS_CHOICES,
     PLAN_CHOICES,
+    RUN_KINDS,
     SCENARIO_KINDS,
+    SOLVER_LABELS,
     STATUS_LABELS,
+    region_choices,
     status_label,
 )
 from servicecircle.app_support.downloads import (
@@ -29,25 +37,27 @@ from servicecircle.app_support.downloads import (
     cached_downloads,
     output_sources,
 )
+from servicecircle.app_support.levels import (
+    NATIONAL_CODE,
+    headlines,
+    level_comparison,
+)
 from servicecircle.app_support.loaders import (
     cached_candidates,
     cached_coverage,
     cached_demand,
+    cached_demo_counties,
     cached_import,
     cached_reach,
     cached_region,
     cached_siting_problem,
     cached_streets,
-)
-from servicecircle.app_support.maps import (
-    candidates_for_map,
-    coverage_folium_map,
-    reach_folium_map,
-    siting_folium_map,
+    readable_registers,
 )
 from servicecircle.app_support.messages import (
     USER_ERRORS,
     basemap_problem,
+    demo_notice,
     error_message,
     reach_problem,
 )
@@ -62,23 +72,22 @@ from servicecircle.app_support.siting import (
 from servicecircle.app_support.tables import (
     chosen_table,
     dashboard_table,
-    layer_headlines,
-    reach_scenario_table,
-    reach_statements,
-    reach_township_table,
     report_counts,
     report_table,
     scenarios_table,
     sources_table,
 )
+from servicecircle.app_support.uploader_text import chinese_uploader_texts
 from servicecircle.app_support.uploads import (
     MAX_UPLOAD_MB,
     UPLOAD_TYPES,
     UploadedRegister,
     check_upload,
+    max_upload_mb,
     register_specs,
     uploaded_register,
 )
+from servicecircle.app_support.view_coverage import OTHER_REGION, REGION_CODE_KEY, REGION_KEY
 from servicecircle.app_support.workspace import (
     WORKSPACE_STATE_KEY,
     save_scenarios,
@@ -86,6 +95,7 @@ from servicecircle.app_support.workspace import (
     session_workspace,
     workspace_runs,
 )
+from servicecircle.workflows.region import region_code_from_text
 
 __all__ = [
     "BASEMAP_CHOICES",
@@ -97,9 +107,15 @@ __all__ = [
     "LAYERS",
     "MAX_UPLOAD_MB",
     "MINUTES",
+    "NATIONAL_CODE",
+    "OTHER_REGION",
     "PLAN_CHOICES",
+    "REGION_CODE_KEY",
+    "REGION_KEY",
+    "RUN_KINDS",
     "SCENARIOS_STATE_KEY",
     "SCENARIO_KINDS",
+    "SOLVER_LABELS",
     "STATUS_LABELS",
     "TIANDITU_KEY_ENV",
     "UPLOAD_TYPES",
@@ -113,27 +129,29 @@ __all__ = [
     "cached_candidates",
     "cached_coverage",
     "cached_demand",
+    "cached_demo_counties",
     "cached_downloads",
     "cached_import",
     "cached_reach",
     "cached_region",
     "cached_siting_problem",
     "cached_streets",
-    "candidates_for_map",
     "check_upload",
+    "chinese_uploader_texts",
     "chosen_table",
     "clicks_frame",
-    "coverage_folium_map",
     "dashboard_table",
+    "demo_notice",
     "error_message",
-    "layer_headlines",
+    "headlines",
+    "level_comparison",
+    "max_upload_mb",
     "output_sources",
-    "reach_folium_map",
     "reach_problem",
-    "reach_scenario_table",
-    "reach_statements",
-    "reach_township_table",
+    "readable_registers",
     "record_click",
+    "region_choices",
+    "region_code_from_text",
     "register_specs",
     "report_counts",
     "report_table",
@@ -141,9 +159,12 @@ __all__ = [
     "save_to_workspace",
     "scenarios_table",
     "session_workspace",
-    "siting_folium_map",
     "sources_table",
     "status_label",
     "uploaded_register",
+    "view_coverage",
+    "view_files",
+    "view_reach",
+    "view_siting",
     "workspace_runs",
 ]

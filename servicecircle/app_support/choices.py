@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    pass
-
+from servicecircle.wording import SOLVER_LABELS, STATUS_LABELS, status_label  # noqa: F401
 
 #: coordinate systems a planner can pick for an upload -> label
 CRS_CHOICES: Final[dict[str, str]] = {
@@ -16,6 +14,15 @@ CRS_CHOICES: Final[dict[str, str]] = {
     "gcj02": "GCJ-02（高德、腾讯拾取）",
     "bd09": "BD-09（百度拾取）",
 }
+
+
+def region_choices() -> dict[str, str]:
+    """The regions the sidebar offers: the demo districts, their city, province and 全国."""
+    from servicecircle.demo import DEMO_COUNTIES
+
+    out = {code: f"{name}（{code}，区县）" for code, name in DEMO_COUNTIES.items()}
+    out.update({"4201": "武汉市（4201，地级市）", "42": "湖北省（42，省）", "000000": "全国"})
+    return out
 
 
 #: plan key (None: every plan the region inherits) -> label
@@ -32,9 +39,10 @@ PLAN_CHOICES: Final[dict[str | None, str]] = {
 
 #: basemap key -> label
 BASEMAP_CHOICES: Final[dict[str, str]] = {
-    "osm": "OpenStreetMap",
+    "local": "本地矢量底图（区县边界、道路；离线可用）",
+    "osm": "OpenStreetMap 在线瓦片（需联网）",
     "tianditu": "天地图（需 TIANDITU_KEY）",
-    "amap": "高德",
+    "amap": "高德在线瓦片（需联网）",
     "none": "无底图",
 }
 
@@ -48,15 +56,11 @@ SCENARIO_KINDS: Final[dict[str, str]] = {
 }
 
 
-#: solver status -> label
-STATUS_LABELS: Final[dict[str, str]] = {
-    "evaluated": "已测算",
-    "optimal": "最优解",
-    "time_limit": "达到时间上限（取当前最好解）",
-    "heuristic": "启发式解",
+#: workspace run kind -> label
+RUN_KINDS: Final[dict[str, str]] = {
+    "coverage": "覆盖率",
+    "siting": "选址方案",
+    "demo": "示例",
+    "reach": "15分钟服务圈",
 }
 
-
-def status_label(status: str) -> str:
-    """A scenario's solver status in Chinese (unknown ones as they are)."""
-    return STATUS_LABELS.get(status, status)

@@ -6,25 +6,24 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import streamlit as st
 
+from servicecircle.app_support.basemap import tile_basemap
 from servicecircle.app_support.loaders import cached_coverage
 from servicecircle.app_support.uploads import UploadedRegister
-
-if TYPE_CHECKING:
-    pass
-
 
 #: download key -> (Chinese label, MIME type)
 DOWNLOADS: Final[dict[str, tuple[str, str]]] = {
     "excel": ("Excel 工作簿", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("CSV 对照表", "text/csv"),
+    "csv_people": ("CSV 对照表（中文列名）", "text/csv"),
+    "csv": ("CSV（机器读取用：代码和英文列名）", "text/csv"),
     "townships_geojson": ("乡镇 GeoJSON", "application/geo+json"),
     "facilities_geojson": ("设施 GeoJSON", "application/geo+json"),
     "html": ("HTML 地图", "text/html"),
     "png": ("PNG 静态图", "image/png"),
+    "pdf": ("PDF 静态图", "application/pdf"),
 }
 
 
@@ -61,15 +60,26 @@ def cached_downloads(
     basemap: str,
 ) -> dict[str, Download]:
     """Every output of a coverage run, written to a temporary folder and read back as bytes."""
-    from servicecircle.outputs import write_coverage_outputs
+    from geo.export import write_csv
+    from servicecircle.outputs import comparison_table, write_coverage_outputs
 
     run = cached_coverage(region_code, registers, plan)
     sources = output_sources(registers, polygons=run.region.polygon_source)
     with tempfile.TemporaryDirectory(prefix="servicecircle-out-") as tmp:
-        paths = write_coverage_outputs(run, Path(tmp), basemap=basemap, sources=sources)
+        paths = write_coverage_outputs(
+            run, Path(tmp), basemap=tile_basemap(basemap), sources=sources
+        )
+        paths = {
+            "csv_people": write_csv(
+                Path(tmp) / "覆盖率对照表.csv",
+                comparison_table(run.comparison),
+                chinese_headers=True,
+            ),
+            **paths,
+        }
         out = {}
         for key, path in paths.items():
-            label, mime = DOWNLOADS.get(key, (key, "application/octet-stream"))
+            label, mime = DOWNLOADS.get(key, (f"文件 {path.name}", "application/octet-stream"))
             out[key] = Download(
                 label=label,
                 file_name=f"{region_code}_{path.name}",

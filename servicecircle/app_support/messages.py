@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from geo._errors import DataMissingError, InfeasibleError, InputError, WorkspaceError
 from geo.settings import TIANDITU_KEY_ENV
@@ -69,5 +69,27 @@ def reach_problem(region_code: str) -> str | None:
             f"区域 {region_code} 没有道路网络数据：参考数据包只含武汉中心城区（"
             + "、".join(f"{n} {c}" for c, n in DEMO_COUNTIES.items())
             + "）的道路。"
+        )
+    return None
+
+
+def demo_notice(region_code: str, region_counties: list[str], demo_counties: Any) -> str | None:
+    """What the sidebar says about the demo registers for this region (None: nothing to say).
+
+    ``demo_counties`` is :func:`~servicecircle.app_support.loaders.cached_demo_counties`: the
+    counties the demo registers hold facilities in.
+    """
+    have = dict(zip(demo_counties["code"], demo_counties["name"]))
+    names = "、".join(have.values()) or "（无）"
+    inside = [c for c in region_counties if c in have]
+    if not inside:
+        return (
+            f"示例登记表只有 {names} 的设施；本区域没有示例设施，覆盖率显示为 0% 并非实际情况。"
+            "请上传本区域的登记表。"
+        )
+    if len(inside) < len(region_counties):
+        return (
+            f"示例登记表只有 {names} 的设施；本区域其他 {len(region_counties) - len(inside)} 个"
+            "区县没有示例设施，其覆盖率为 0%，并非实际情况。"
         )
     return None

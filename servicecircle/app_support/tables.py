@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geo.layers import LAYERS, LEVEL_LABELS
-from servicecircle.app_support.choices import SCENARIO_KINDS
+from servicecircle.app_support.choices import SCENARIO_KINDS, SOLVER_LABELS
 
 if TYPE_CHECKING:
     pass
@@ -65,7 +64,9 @@ def sources_table(sources: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     )
 
 
-def dashboard_table(comparison: pd.DataFrame, *, scope: str = "county") -> pd.DataFrame:
+def dashboard_table(
+    comparison: pd.DataFrame, *, scope: str = "county", targets: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per unit, layer and target: coverage, the target, 达标/未达标 and what is missing.
 
     Parameters
@@ -73,8 +74,12 @@ def dashboard_table(comparison: pd.DataFrame, *, scope: str = "county") -> pd.Da
     comparison
         :attr:`CoverageRun.comparison`.
     scope
-        Which roll-up to show: 'county', 'city' or 'province'.
+        Which roll-up to show: 'county', 'city', 'province' or 'national'.
+    targets
+        The run's targets (to say where in the plan each is: 主要指标表 / 专栏 / 正文).
     """
+    from servicecircle.briefing import target_table
+
     rows = comparison[comparison["scope"] == scope]
 
     def _names(value: Any) -> str:
@@ -82,62 +87,8 @@ def dashboard_table(comparison: pd.DataFrame, *, scope: str = "county") -> pd.Da
             return ""
         return "、".join(str(v) for v in list(value))
 
-    def _need(value: Any) -> str:
-        return "" if pd.isna(value) else str(int(value))
-
-    rate = rows["rate"].astype(float)
-    target = pd.to_numeric(rows["target_pct"], errors="coerce")
-    return pd.DataFrame(
-        {
-            "区域": rows["name"].astype(str),
-            "设施": rows["layer"].map(LAYERS).fillna(rows["layer"]).astype(str),
-            "口径": rows["unit_level"].map(LEVEL_LABELS).fillna(rows["unit_level"]).astype(str),
-            "已覆盖": rows["covered"].astype(int),
-            "单位数": rows["units"].astype(int),
-            "覆盖率": [("—" if pd.isna(r) else f"{r:.1%}") for r in rate],
-            "目标": [
-                ("—" if pd.isna(t) else f"{c}{t:g}%")
-                for c, t in zip(rows["comparator"].astype(object), target)
-            ],
-            "结果": rows["status"].astype(str),
-            "还需覆盖": [_need(v) for v in rows["units_needed"]],
-            "未覆盖单位": [_names(v) for v in rows["uncovered_names"]],
-            "对照指标": rows["held_to"]
-            .astype(object)
-            .where(rows["held_to"].notna(), "（无对应指标）"),
-        },
-        index=rows.index,
-    )
-
-
-def layer_headlines(comparison: pd.DataFrame, *, scope: str = "county") -> pd.DataFrame:
-    """Per layer, the first primary target's row of the first unit: for ``st.metric`` cards.
-
-    Columns: ``layer``, ``label``, ``rate`` (0–1), ``target_pct``, ``status``, ``units_needed``,
-    ``held_to``; one row per layer present, in :data:`LAYERS` order.
-    """
-    rows = comparison[comparison["scope"] == scope]
-    out = []
-    for layer, label in LAYERS.items():
-        sub = rows[rows["layer"] == layer]
-        if sub.empty:
-            continue
-        held = sub[sub["held_to"].notna()]
-        primary = held[held["primary"].fillna(False).astype(bool)] if len(held) else held
-        pick = primary if len(primary) else (held if len(held) else sub)
-        r = pick.iloc[0]
-        out.append(
-            {
-                "layer": layer,
-                "label": label,
-                "rate": float(r["rate"]) if pd.notna(r["rate"]) else float("nan"),
-                "target_pct": float(r["target_pct"]) if pd.notna(r["target_pct"]) else None,
-                "status": str(r["status"]),
-                "units_needed": int(r["units_needed"]) if pd.notna(r["units_needed"]) else None,
-                "held_to": str(r["held_to"]) if pd.notna(r["held_to"]) else "",
-            }
-        )
-    return pd.DataFrame(out)
+    table = target_table(rows, scopes=[scope], targets=targets)
+    return table.assign(未覆盖单位=[_names(v) for v in rows["uncovered_names"]])
 
 
 def reach_township_table(by_township: pd.DataFrame, *, minutes: float) -> pd.DataFrame:
@@ -157,7 +108,7 @@ def reach_township_table(by_township: pd.DataFrame, *, minutes: float) -> pd.Dat
             f"{minutes:g}分钟可达": [_int(v) for v in by_township["points_reached"]],
             "可达比例（点）": [_pct(v) for v in by_township["share_points"]],
             "可达比例（加权）": [_pct(v) for v in by_township["share_weight"]],
-            "未接入路网": [_int(v) for v in by_township["unsnapped"]],
+            "未接入路网（计入分母）": [_int(v) for v in by_township["points_off_network"]],
             "近似边界": ["是" if bool(v) else "" for v in by_township["approximate"].fillna(False)],
         },
         index=by_township.index,
@@ -205,15 +156,22 @@ def scenarios_table(scenarios: Sequence[Any]) -> pd.DataFrame:
             "可达（前）": [f"{v:.1%}" for v in t["share_before"]],
             "可达（后）": [f"{v:.1%}" for v in t["share_after"]],
             "乡镇覆盖（后）": t["status_after"].astype(str),
-            "求解": t["solver"].astype(str),
+            "求解": t["solver"].map(SOLVER_LABELS).fillna(t["solver"]).astype(str),
             "间隙": ["—" if pd.isna(v) else f"{v:.2%}" for v in t["gap"]],
             "用时（秒）": [f"{v:.2f}" for v in t["time_s"]],
         }
     )
 
 
-def chosen_table(scenario: Any) -> pd.DataFrame:
-    """A scenario's new sites in order, with the weight each adds, in Chinese."""
+def gain_label(scenario: Any, *, weighted: bool) -> str:
+    """The header of what each new site adds, with its unit."""
+    if scenario.kind == "township_target":
+        return "新增覆盖乡镇（街道）（个）"
+    return "新增可达60岁以上人口（人，估算）" if weighted else "新增可达居住小区（个）"
+
+
+def chosen_table(scenario: Any, *, weighted: bool = True) -> pd.DataFrame:
+    """A scenario's new sites in order, with what each adds (and its unit), in Chinese."""
     c = scenario.chosen
     return pd.DataFrame(
         {
@@ -224,6 +182,6 @@ def chosen_table(scenario: Any) -> pd.DataFrame:
             "乡镇（街道）": c["township"].astype(str),
             "经度": [round(g.x, 6) for g in c.geometry],
             "纬度": [round(g.y, 6) for g in c.geometry],
-            "新增可达（加权）": [f"{v:,.0f}" for v in c["gain_weight"]],
+            gain_label(scenario, weighted=weighted): [f"{v:,.0f}" for v in c["gain_weight"]],
         }
     )

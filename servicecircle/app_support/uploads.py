@@ -18,9 +18,26 @@ if TYPE_CHECKING:
     )
 
 
-#: largest register file accepted from the browser, in MB (also ``server.maxUploadSize``'s job,
-#: but checked here so the message says which file and what to do)
-MAX_UPLOAD_MB: Final = 20.0
+#: largest register file accepted from the browser, in MB (the uploader lets twice as much
+#: through, up to ``server.maxUploadSize``, so the message past it is this module's, in Chinese)
+MAX_UPLOAD_MB: Final = 200.0
+
+#: environment variable overriding :data:`MAX_UPLOAD_MB` (read at call time)
+MAX_UPLOAD_MB_ENV: Final = "SERVICECIRCLE_MAX_UPLOAD_MB"
+
+
+def max_upload_mb() -> float:
+    """The upload limit in MB: ``SERVICECIRCLE_MAX_UPLOAD_MB`` when set, else 200."""
+    import os
+
+    text = os.environ.get(MAX_UPLOAD_MB_ENV, "").strip()
+    try:
+        value = float(text) if text else MAX_UPLOAD_MB
+    except ValueError:
+        raise InputError(
+            f"环境变量 {MAX_UPLOAD_MB_ENV}={text!r} 不是数字；请设为以 MB 计的上限，如 200。"
+        ) from None
+    return value if value > 0 else MAX_UPLOAD_MB
 
 
 #: file types the uploader accepts (parsed by :func:`geo.registers.read_register`, never run)
@@ -46,7 +63,7 @@ class UploadedRegister:
         return RegisterSpec((self.data, self.name), layer=self.layer, crs=self.crs)
 
 
-def check_upload(*, name: str, size_bytes: int, max_mb: float = MAX_UPLOAD_MB) -> None:
+def check_upload(*, name: str, size_bytes: int, max_mb: float | None = None) -> None:
     """Refuse an upload that is too large or of a type the reader does not take.
 
     Parameters
@@ -56,7 +73,7 @@ def check_upload(*, name: str, size_bytes: int, max_mb: float = MAX_UPLOAD_MB) -
     size_bytes
         Its size.
     max_mb
-        The largest size accepted, in MB (1 MB = 1,048,576 bytes).
+        The largest size accepted, in MB (1 MB = 1,048,576 bytes; default :func:`max_upload_mb`).
 
     Raises
     ------
@@ -72,6 +89,7 @@ def check_upload(*, name: str, size_bytes: int, max_mb: float = MAX_UPLOAD_MB) -
         )
     if size_bytes <= 0:
         raise InputError(f"上传文件 {name!r} 是空文件（0 字节）；请检查导出是否成功后重新上传。")
+    max_mb = max_upload_mb() if max_mb is None else max_mb
     limit = int(max_mb * 1024 * 1024)
     if size_bytes > limit:
         raise InputError(
@@ -86,7 +104,7 @@ def uploaded_register(
     data: bytes,
     layer: str | None = None,
     crs: str = "auto",
-    max_mb: float = MAX_UPLOAD_MB,
+    max_mb: float | None = None,
 ) -> UploadedRegister:
     """Check an upload and wrap it; ``layer`` None lets the reader decide from 类型 or the name.
 

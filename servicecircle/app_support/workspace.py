@@ -22,17 +22,49 @@ if TYPE_CHECKING:
 #: the session-state key of the per-session workspace file
 WORKSPACE_STATE_KEY: Final = "servicecircle_workspace"
 
+#: the prefix of the session folders under the system temp folder
+SESSION_PREFIX: Final = "servicecircle-session-"
+
+#: session folders older than this are removed when a new session starts (hours)
+STALE_AFTER_H: Final = 24.0
+
+
+def remove_stale_workspaces(
+    *, root: Path | None = None, older_than_h: float = STALE_AFTER_H
+) -> list[Path]:
+    """Remove session folders left by earlier sessions or servers; returns those removed."""
+    import shutil
+    import time
+
+    base = Path(root or tempfile.gettempdir())
+    cutoff = time.time() - older_than_h * 3600
+    removed = []
+    for folder in base.glob(f"{SESSION_PREFIX}*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed.append(folder)
+        except OSError:
+            continue  # another server's folder in use or already gone: leave it
+    return removed
+
 
 def session_workspace(state: MutableMapping[str, Any]) -> Path:
     """The DuckDB workspace file of one browser session, created on first use.
 
     Each session gets its own temporary folder, so users of one app never see each other's
-    imports. The path is kept in ``state`` (``st.session_state``) under
+    imports. The folder goes when the server stops; folders older than a day (left by a
+    server that was killed) go when a new session starts. The path is kept in ``state`` (``st.session_state``) under
     :data:`WORKSPACE_STATE_KEY`.
     """
     path = state.get(WORKSPACE_STATE_KEY)
     if path is None or not Path(path).parent.is_dir():
-        folder = Path(tempfile.mkdtemp(prefix="servicecircle-session-"))
+        import atexit
+        import shutil
+
+        remove_stale_workspaces()
+        folder = Path(tempfile.mkdtemp(prefix=SESSION_PREFIX))
+        atexit.register(shutil.rmtree, folder, True)  # the server's exit removes it
         path = folder / "workspace.duckdb"
         state[WORKSPACE_STATE_KEY] = path
     return Path(path)
@@ -104,6 +136,20 @@ def workspace_runs(path: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["run_id", "kind", "created_at", "label"])
     with Workspace.open(path) as ws:
         return ws.runs()
+
+
+def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The saved runs as the planner reads them: number, kind, label and time, in Chinese."""
+    from servicecircle.app_support.choices import RUN_KINDS
+
+    return pd.DataFrame(
+        {
+            "记录编号": runs["run_id"].astype(int),
+            "类型": runs["kind"].map(RUN_KINDS).fillna(runs["kind"]).astype(str),
+            "名称": runs["label"].astype(str),
+            "保存时间（UTC）": pd.to_datetime(runs["created_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
 
 
 def save_scenarios(path: Path, scenarios: Sequence[Any], *, label: str = "") -> list[int]:

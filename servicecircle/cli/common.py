@@ -14,38 +14,72 @@ from geo.layers import LAYERS
 #: the errors printed as one line (exit code 2) rather than a traceback
 USER_ERRORS = (InputError, DataMissingError, InfeasibleError, WorkspaceError)
 
+
+def print_report(report) -> None:
+    """The validation report on the console (see :mod:`servicecircle.cli.console`)."""
+    from servicecircle.cli.console import print_report as _print
+
+    _print(report)
+
+
+def print_sources(sources) -> None:
+    """How each register file was read (see :mod:`servicecircle.cli.console`)."""
+    from servicecircle.cli.console import print_sources as _print
+
+    _print(sources)
+
+
+def print_outputs(args: argparse.Namespace, run_id: int, paths: dict) -> None:
+    """The saved run and where its output files are, in the final ``--out`` folder."""
+    print(f"\n运行记录 {run_id} 已保存到工作区；输出文件：")
+    for k, v in paths.items():
+        print(f"  {k:<24} {final_path(args, v)}")
+
+
 REGISTER_HELP = (
     "a facility register: FILE[,layer=L][,crs=C][,sheet=S]. FILE is CSV (UTF-8, UTF-8-BOM or "
-    "GBK), XLSX, GeoJSON, Shapefile (.shp with .cpg) or GeoPackage. layer is one of "
-    f"{', '.join(LAYERS)} (default: from the 类型 column or the file name). crs is auto (default: "
-    "WGS84/CGCS2000 degrees or Gauss–Krüger metres, swapped lon/lat repaired), wgs84, cgcs2000, "
-    "gcj02 (高德/腾讯 coordinates), bd09 (百度) or EPSG:n. Repeat for each register."
+    "GBK), XLSX (every sheet is read unless sheet= names one), GeoJSON, Shapefile (.shp with "
+    f".cpg) or GeoPackage. layer is one of {', '.join(LAYERS)} (default: from the 类型 column or "
+    "the file name). crs is auto (default: a header such as 经度(高德)/bd_lng decides; else "
+    "WGS84, GCJ-02 or BD-09 by which puts the points inside their declared townships; "
+    "Gauss–Krüger metres by their zone; swapped lon/lat repaired), wgs84, cgcs2000, "
+    "gcj02 (高德/腾讯 coordinates), bd09 (百度) or EPSG:n. A FILE whose name contains a comma "
+    "is given as it is (the options are only the trailing ,key=value parts). Repeat for each "
+    "register."
 )
+
+#: the options of --register FILE,key=value
+_REGISTER_OPTIONS = ("layer", "crs", "sheet")
 
 
 def register_spec(text: str):
-    """A :class:`~servicecircle.workflows.RegisterSpec` from ``--register FILE[,key=value…]``."""
+    """A :class:`~servicecircle.workflows.RegisterSpec` from ``--register FILE[,key=value…]``.
+
+    The options are the trailing ``,layer=…``, ``,crs=…``, ``,sheet=…`` parts; everything
+    before them is the path, commas included (an existing file named exactly ``text`` is
+    taken whole).
+    """
     from servicecircle.workflows import RegisterSpec
 
-    parts = text.split(",")
-    path, opts = parts[0], {}
-    for p in parts[1:]:
-        if "=" not in p:
-            raise InputError(
-                f"--register {text!r}: option {p!r} must be key=value (layer=, crs=, sheet=)"
-            )
-        k, v = p.split("=", 1)
-        if k not in ("layer", "crs", "sheet"):
-            raise InputError(
-                f"--register {text!r}: unknown option {k!r}; use layer=, crs= or sheet="
-            )
-        opts[k] = v
+    path, opts = text, {}
+    if not Path(text).is_file():
+        parts = text.split(",")
+        while len(parts) > 1 and "=" in parts[-1]:
+            key, value = parts[-1].split("=", 1)
+            if key.strip() not in _REGISTER_OPTIONS:
+                if Path(",".join(parts[:-1])).is_file() or "/" not in parts[-1]:
+                    raise InputError(
+                        f"--register {text!r}：选项 {key!r} 无法识别；只能用 layer=、crs= 或 sheet="
+                    )
+                break
+            opts.setdefault(key.strip(), value.strip())
+            parts = parts[:-1]
+        path = ",".join(parts)
     if opts.get("layer") and opts["layer"] not in LAYERS:
         raise InputError(
-            f"--register {text!r}: layer {opts['layer']!r} is not one of {', '.join(LAYERS)}"
+            f"--register {text!r}：layer={opts['layer']!r} 不是设施类型；请改用 "
+            + "、".join(f"{k}（{v}）" for k, v in LAYERS.items())
         )
-    if not Path(path).is_file():
-        raise InputError(f"--register: file {path!r} does not exist")
     return RegisterSpec(
         Path(path), layer=opts.get("layer"), crs=opts.get("crs", "auto"), sheet=opts.get("sheet")
     )
@@ -58,7 +92,9 @@ def column_overrides(text: str | None) -> dict[str, str] | None:
     out = {}
     for p in text.split(","):
         if "=" not in p:
-            raise InputError(f"--columns {text!r}: each item must be field=header, e.g. lon=X坐标")
+            raise InputError(
+                f"--columns {text!r}：每一项须写成 字段=表头，例如 lon=X坐标,lat=Y坐标"
+            )
         k, v = p.split("=", 1)
         out[k.strip()] = v.strip()
     return out
@@ -181,10 +217,42 @@ def add_reach_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def region_and_run(args: argparse.Namespace, specs: list):
-    """Region, imported registers and coverage run from the shared region/plan arguments."""
-    from servicecircle import workflows
+def add_batch_args(p: argparse.ArgumentParser) -> None:
+    """Where a partitioned (county by county) run computes: an embedded or existing Dask cluster."""
+    g = p.add_argument_group(
+        "province and national runs (county partitions on Dask; used when the region spans "
+        "more than one county or --streets is an .osm.pbf/.osm extract)"
+    )
+    g.add_argument(
+        "--scheduler",
+        help="address of an existing Dask scheduler, e.g. tcp://HOST:8786 (its workers must see "
+        "--out and --cache); default: a local cluster on this machine",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of the local cluster (default: one per CPU core)",
+    )
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip the counties already computed for the very same inputs (after a failure)",
+    )
+    g.add_argument(
+        "--cache",
+        type=Path,
+        help="street table, county pieces and compiled graphs (default OUT/cache); a rerun "
+        "with other minutes, speed or facilities starts from here, not from the .osm.pbf",
+    )
 
+
+def region_and_run(args: argparse.Namespace, specs: list):
+    """Region, imported registers and coverage run from the shared region/plan arguments
+    (every input checked first, see :func:`check_inputs`)."""
+    from servicecircle import workflows
+    from servicecircle.cli.checks import check_inputs
+
+    check_inputs(args, specs)
     kinds = tuple(k.strip() for k in args.kinds.split(",")) if args.kinds else None
     region = workflows.load_region(
         args.region,
@@ -196,7 +264,7 @@ def region_and_run(args: argparse.Namespace, specs: list):
     )
     imported = workflows.import_registers(specs, region)
     run = workflows.coverage_run(
-        region, imported, plan=args.plan, prefer=args.prefer, year=args.year
+        region, imported, plan=args.plan, prefer=args.prefer, year=args.year, register_specs=specs
     )
     return region, imported, run
 
@@ -229,25 +297,45 @@ def _seats(value: str | None):
     return pts.to_crs("EPSG:4326")
 
 
-def print_report(report) -> None:
-    """The validation report on the console: counts, then the first 20 rows."""
-    if report is None or report.empty:
-        print("校验：全部行通过")
-        return
-    counts = report["action"].value_counts().to_dict()
-    print(f"校验报告：{counts}")
-    for r in report.head(20).itertuples():
-        print(
-            f"  {r.file} 第{r.row}行 [{r.column}] {r.value!s:<24} {r.reason} → {r.fix} ({r.action})"
-        )
-    if len(report) > 20:
-        print(f"  … {len(report) - 20} more in the Excel sheet 校验报告")
+def final_path(args: argparse.Namespace, path) -> Path:
+    """Where an output file written during the run will be once the run succeeded."""
+    staging = getattr(args, "staging", None)
+    return staging.final_path(path) if staging is not None else Path(path)
+
+
+#: commands whose --out folder is written whole (staged, moved into place on success)
+STAGED_COMMANDS = ("coverage", "reach", "site")
 
 
 def run_command(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
-    """``run(args)``; a project error is printed as ``servicecircle <command>: <message>``, exit 2."""
+    """``run(args)``; a project error is printed as ``servicecircle <command>：<message>``, exit 2.
+
+    For coverage/reach/site the outputs are written into a staging folder beside ``--out`` and
+    moved into place only when the run succeeds; a failed run says the previous outputs are
+    untouched.
+    """
+    out = getattr(args, "out", None)
+    staged = out is not None and args.command in STAGED_COMMANDS
     try:
-        return run(args)
+        if not staged:
+            return run(args)
+        from servicecircle.atomic import staged_outputs
+
+        with staged_outputs(Path(out)) as staging:
+            args.out, args.staging = staging.path, staging
+            code = run(args)
+            if code != 0:
+                staging.discard()
+        return code
     except USER_ERRORS as exc:
-        print(f"servicecircle {args.command}: {exc}", file=sys.stderr)
+        print(f"servicecircle {args.command}：{exc}", file=sys.stderr)
+        if staged:
+            print(
+                f"servicecircle {args.command}：本次运行未完成，输出文件夹 {str(out)!r} 中之前的"
+                "输出文件未改动",
+                file=sys.stderr,
+            )
         return 2
+    finally:
+        if staged:
+            args.out, args.staging = out, None

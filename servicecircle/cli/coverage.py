@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from servicecircle.cli import common
 
@@ -29,10 +30,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     common.add_plan_args(cov)
     common.add_output_args(cov, "out/coverage")
+    cov.add_argument(
+        "--docx", type=Path, help="also write the Word briefing (简报, .docx) to this path"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Import the registers, measure coverage, write the outputs and save the run."""
+    """Import the registers, measure coverage, write the outputs and save the run.
+
+    The run's imports and its run record are one workspace transaction, written only after
+    every output file was written (into the staging folder of :func:`common.run_command`).
+    """
     from geo.settings import workspace_path
     from geo.workspace import Workspace
     from servicecircle import workflows
@@ -43,17 +51,23 @@ def run(args: argparse.Namespace) -> int:
     if cols:
         specs = [workflows.RegisterSpec(s.source, s.layer, s.crs, cols, s.sheet) for s in specs]
     region, imported, cov = common.region_and_run(args, specs)
+    common.print_sources(imported.sources)
     paths = write_coverage_outputs(cov, args.out, basemap=args.basemap)
-    with Workspace.open(args.workspace or workspace_path()) as ws:
-        for spec, part in zip(specs, imported.parts):
-            layer = spec.layer or ",".join(sorted(set(part.facilities["layer"]))) or "unknown"
-            ws.save_import(part.facilities, part.report, part.source, layer=layer)
+    with (
+        Workspace.open(args.workspace or workspace_path()) as ws,
+        ws.transaction("本次 coverage 运行的导入与运行记录"),
+    ):
+        for spec, part in zip(specs, imported.parts, strict=True):
+            ws.save_import(part.facilities, part.report, part.source, layer=spec.layer)
         run_id = ws.save_run(
             "coverage", cov.params, {"comparison": cov.comparison, "summary": cov.summary}
         )
+    if args.docx:
+        from servicecircle.briefing import write_briefing
+
+        args.docx.parent.mkdir(parents=True, exist_ok=True)
+        paths["docx"] = write_briefing(args.docx, cov, map_png=paths["png"])
     common.print_report(imported.report)
     print(console_table(cov.comparison))
-    print(f"\nrun {run_id} saved in the workspace; outputs:")
-    for k, v in paths.items():
-        print(f"  {k:<20} {v}")
+    common.print_outputs(args, run_id, paths)
     return 0

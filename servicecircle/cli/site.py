@@ -8,6 +8,7 @@ from pathlib import Path
 from geo._errors import InputError
 from servicecircle.cli import common
 from servicecircle.cli.reach import finish, measure
+from servicecircle.wording import in_chinese, solver_label, status_label
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     far = S.unreachable_candidates(problem)
     if len(far):
         print(
-            f"{len(far)} candidate(s) farther than 300 m from any street (never chosen): "
+            f"{len(far)} 个候选点距最近道路超过 300 米（不会被选中）："
             + "、".join(far["site_id"] + " " + far["name"].astype(str))
         )
     close = [c for c in (args.close or "").split(",") if c]
@@ -124,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
         sc = S.what_if(
             problem, open_sites=[c for c in (args.open or "").split(",") if c], close=close
         )
-    print(f"\n{sc.name}: solver {sc.solver}, status {sc.status}, {sc.time_s * 1000:.0f} ms")
+    print(
+        f"\n{in_chinese(sc.name)}：{solver_label(sc.solver)}，{status_label(sc.status)}，"
+        f"用时 {sc.time_s * 1000:.0f} 毫秒"
+    )
     for r in sc.chosen.itertuples():
         print(f"  {r.order}. {r.site_id} {r.name}（{r.township}）+{r.gain_weight:,.1f}")
     for r in sc.reach_total.itertuples():
@@ -154,6 +158,6 @@ def run(args: argparse.Namespace) -> int:
 
     def save_scenario(ws) -> None:
         sid = S.save_scenario(ws, sc)
-        print(f"scenario saved as workspace run {sid} (reopen with scenarios.load_scenario)")
+        print(f"方案已保存为工作区运行记录 {sid}（可用 scenarios.load_scenario 重新打开）")
 
     return finish(args, measured, save_more=save_scenario)

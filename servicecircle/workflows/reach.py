@@ -1,9 +1,16 @@
-"""The 15-minute service circle: who can walk to a facility over the street network."""
+"""The 15-minute service circle: who can walk to a facility over the street network.
+
+Every home counts: ``reached``, ``unreached`` (on the network, no facility within the budget:
+too far, or on a piece of the network without one) or ``off_network`` (farther than the access
+distance from every street); reached + unreached + off_network = the total, per township and
+county. Every connected piece of the network is kept, and the pieces are reported.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -21,17 +28,42 @@ class ReachRun:
     walk_speed_m_s: float
     demand_source: str
     weight_label: str
-    demand: (
-        gpd.GeoDataFrame
-    )  # + township_code, county_code, minutes, minutes_straight, facility, snapped
+    demand: gpd.GeoDataFrame  # + township_code, county_code, minutes, minutes_straight,
+    # facility_id, snapped, status (reached / unreached / off_network), piece
     by_township: pd.DataFrame
     by_county: pd.DataFrame
     scenarios: pd.DataFrame  # speed × (network share, straight-line share)
     service_areas: gpd.GeoDataFrame  # one polygon per facility (EPSG:4326)
     straight_line: gpd.GeoDataFrame  # buffer circles (EPSG:4326), labelled straight-line
-    uncovered: gpd.GeoDataFrame  # demand points outside every service area
+    uncovered: gpd.GeoDataFrame  # demand points on the network outside every service area
     unsnapped_facilities: pd.DataFrame
     params: dict = field(default_factory=dict)
+    pieces: pd.DataFrame = field(default_factory=pd.DataFrame)  # pieces with homes/facilities
+    components: dict = field(default_factory=dict)  # PiecesReport.summary()
+
+
+def check_reach_inputs(
+    *, streets: Path | None, demand: Path | None, weight_column: str | None = None
+) -> None:
+    """Every reach input checked before the street network is built (seconds, not minutes):
+    the street file's kind and header, the demand table's coordinate and weight headers.
+
+    Raises
+    ------
+    InputError, DataMissingError
+        The first problem found, naming the file and the fix.
+    """
+    from geo.demand import check_demand_file
+    from geo.network import check_street_file
+
+    if demand is None and weight_column:
+        raise InputError(
+            f"--weight-column {weight_column!r} 需要 --demand（人口点表）；不给人口点表时每个点权重为1"
+        )
+    if demand is not None:
+        check_demand_file(demand, weight_column=weight_column)
+    if streets is not None:
+        check_street_file(streets)
 
 
 def reach_run(
@@ -76,6 +108,9 @@ def reach_run(
     times = reach.nearest_facility(arrays, fsnap, walk_speed_m_s=walk_speed_m_s, limit_s=limit_s)
     dt_ = reach.demand_times(arrays, times, dsnap, fsnap, walk_speed_m_s=walk_speed_m_s)
     straight = reach.straight_line_minutes(fac, dem, walk_speed_m_s=walk_speed_m_s)
+    pieces = reach.pieces_report(
+        arrays, facility_snaps=fsnap, demand_snaps=dsnap, demand_weights=dem["weight"]
+    )
     township = group_of(dem, region.townships)
     county = group_of(dem, region.county_polygons)
     out = dem.assign(
@@ -88,6 +123,8 @@ def reach_run(
             for i in dt_["facility"].fillna(-1).astype(int)
         ],
         snapped=dt_["snapped"].values,
+        status=reach.reach_status(dt_["minutes"], budget_min=minutes).values,
+        piece=pieces.demand_piece,
     )
     names = region.townships.set_index("code")["name"]
     by_t = reach.reach_by_group(
@@ -114,24 +151,24 @@ def reach_run(
         1, "name", by_c["code"].map(region.counties.set_index("code")["name"]).fillna("（区域外）")
     )
     rows = []
+    total_w = float(out["weight"].sum())
+    n_points = len(out)
     for v in speeds:
         t_v = reach.nearest_facility(arrays, fsnap, walk_speed_m_s=v, limit_s=limit_s)
         m_v = reach.demand_times(arrays, t_v, dsnap, fsnap, walk_speed_m_s=v)["minutes"]
+        hit = (reach.reach_status(m_v, budget_min=minutes) == "reached").to_numpy()
         s_v = straight * walk_speed_m_s / v
-        snapped = m_v.notna()
-        w = out["weight"].where(snapped, 0.0)
+        # every point counts: off-network homes are in the denominator, not reached
         rows.append(
             {
                 "walk_speed_m_s": v,
                 "radius_m": v * minutes * 60.0,
-                "share_points": float((m_v[snapped] <= minutes).mean())
-                if snapped.any()
+                "share_points": float(hit.sum() / n_points) if n_points else float("nan"),
+                "share_weight": float(out["weight"].to_numpy()[hit].sum() / total_w)
+                if total_w
                 else float("nan"),
-                "share_weight": float(w[m_v <= minutes].sum() / w.sum())
-                if w.sum()
-                else float("nan"),
-                "share_points_straight_line": float((s_v[snapped] <= minutes).mean())
-                if snapped.any()
+                "share_points_straight_line": float((s_v <= minutes).mean())
+                if n_points
                 else float("nan"),
             }
         )
@@ -141,7 +178,7 @@ def reach_run(
     areas = areas[~areas.geometry.is_empty].to_crs(WGS84)
     circles = reach.buffer_areas(fac, radius_m=walk_speed_m_s * minutes * 60.0)
     circles = circles.assign(name=fac["name"].values).to_crs(WGS84)
-    uncovered = out[out["snapped"] & ~(out["minutes"] <= minutes)]
+    uncovered = out[out["status"] == "unreached"]
     unsnapped_f = pd.DataFrame(fac.loc[~fsnap["snapped"].values, ["facility_id", "name"]])
     return ReachRun(
         minutes=minutes,
@@ -164,5 +201,13 @@ def reach_run(
             "weight": weight_label,
             "streets": streets.source,
             "snap_max_m": snap_max_m,
+            "components": pieces.summary(),
         },
+        pieces=_pieces_shown(pieces.table),
+        components=pieces.summary(),
     )
+
+
+def _pieces_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The pieces worth a row in a report: those with homes or facilities, largest first."""
+    return table[(table["demand_points"] > 0) | (table["facilities"] > 0)].reset_index(drop=True)

@@ -6,6 +6,7 @@ the siting scenarios.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,38 @@ from geo import boundaries, divisions
 from geo._errors import InputError
 
 WGS84 = "EPSG:4326"
+
+#: the region code of the whole country (as in the plan catalogue)
+NATIONAL_CODE = "000000"
+
+#: what a planner may type for the whole country
+_NATIONAL_WORDS = ("全国", "中国", "000000", "0", "00")
+
+
+def region_code_from_text(text: str) -> str:
+    """A region code as typed (full-width digits, spaces, 全国) -> 2, 4 or 6 digits or 000000.
+
+    Raises
+    ------
+    InputError
+        In Chinese, naming the value, when it is not a code of the 2023 official list.
+    """
+    raw = "" if text is None else str(text)
+    code = "".join(unicodedata.normalize("NFKC", raw).split())
+    if code in _NATIONAL_WORDS:
+        return NATIONAL_CODE
+    if not code.isdigit() or len(code) not in (2, 4, 6):
+        raise InputError(
+            f"区划代码 {raw!r} 无效：请输入 6 位区县代码（如 420102 江岸区）、4 位地级市代码"
+            "（如 4201 武汉市）、2 位省级代码（如 42 湖北省）或“全国”。"
+        )
+    counties = divisions.official_counties()
+    if not counties["code"].str.startswith(code).any():
+        raise InputError(
+            f"区划代码 {code} 不在 2023 年统计用区划代码中：请核对代码（区县 6 位、地级市 4 位、"
+            "省级 2 位），例如 420102（江岸区）。"
+        )
+    return code
 
 
 @dataclass(frozen=True)
@@ -32,7 +65,9 @@ class Region:
 
     @property
     def name(self) -> str:
-        if len(self.counties) == 1:
+        if self.code == NATIONAL_CODE:
+            return "全国"
+        if len(self.counties) == 1 and len(self.code) == 6:
             return str(self.counties["name"].iloc[0])
         first = self.counties.iloc[0]
         if len(self.code) == 4:
@@ -55,7 +90,12 @@ def load_region(
     from ``seat_points`` (e.g. OSM 街道办事处; the demo passes the bundle's); else there are none
     and facilities are assigned by their declared township only.
     """
-    counties = divisions.counties_in(region_code)
+    region_code = region_code_from_text(region_code)
+    counties = (
+        divisions.official_counties()
+        if region_code == NATIONAL_CODE
+        else divisions.counties_in(region_code)
+    )
     codes = counties["code"].tolist()
     official = (
         divisions.read_township_list(township_list)
@@ -64,13 +104,23 @@ def load_region(
     )
     townships = divisions.townships_of(codes, kinds=kinds, townships=official)
     if townships.empty:
+        where = f"乡镇名单 {Path(township_list).name}" if township_list else "2023 年官方乡镇名单"
         raise InputError(
-            f"no township-level units for region {region_code} in the "
-            f"{'given list ' + str(township_list) if township_list else 'official 2023 list'}"
-            + (f" with kinds {kinds}" if kinds else "")
+            f"区域 {region_code} 在{where}中没有乡镇级单位"
+            + (f"（类型限于 {'、'.join(kinds)}）" if kinds else "")
+            + "；请核对区划代码或乡镇名单。"
         )
-    polys = boundaries.county_polygons(codes, path=county_boundaries)
+    polys = boundaries.county_polygons(codes, path=county_boundaries, missing="skip")
     notes: list[str] = []
+    drawn = set(polys["code"])
+    absent = [c for c in codes if c not in drawn]
+    if absent and len(absent) == len(codes):
+        boundaries.county_polygons(codes, path=county_boundaries)  # raises, naming them
+    if absent:
+        notes.append(
+            f"以下 {len(absent)} 个区县级单位没有边界多边形，其设施只按登记的所属乡镇（街道）归属、"
+            f"不在地图上显示：{boundaries.counties_named(absent)}"
+        )
     geoms = pd.Series([None] * len(townships), index=townships.index, dtype=object)
     approximate = pd.Series(False, index=townships.index)
     if township_polygons is not None:
@@ -86,7 +136,7 @@ def load_region(
         geoms = hit
         source = f"用户提供的乡镇边界文件 {Path(township_polygons).name}"
         seat_frames: list = []
-        notes += [f"{r.file} row {r.row}: {r.reason}" for r in report.itertuples()]
+        notes += [f"{r.file} 第 {r.row} 行：{r.reason}" for r in report.itertuples()]
     elif seat_points is not None and not seat_points.empty:
         from geo.crs import local_metric_crs
 

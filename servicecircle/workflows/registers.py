@@ -36,9 +36,10 @@ class Imported:
 
 def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
     """Read every register; good rows kept, every problem in one report."""
-    from geo.registers import read_register
+    from geo.registers import drop_duplicates_across, read_register
 
     area = shapely.union_all(list(region.county_polygons.geometry))
+    polygons = region.townships.loc[region.townships.geometry.notna(), ["code", "geometry"]]
     frames, reports, sources, parts = [], [], [], []
     county = region.counties["code"].iloc[0] if len(region.counties) == 1 else None
     for spec in specs:
@@ -51,11 +52,14 @@ def import_registers(specs: Sequence[RegisterSpec], region: Region) -> Imported:
             region=area,
             official=region.townships.drop(columns="geometry"),
             county_code=county,
+            townships=gpd.GeoDataFrame(polygons, geometry="geometry", crs=WGS84),
         )
+        parts.append(result)
+    parts = drop_duplicates_across(parts)
+    for result in parts:
         frames.append(result.facilities)
         reports.append(result.report)
         sources.append(result.source)
-        parts.append(result)
     if frames:
         facilities = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
     else:
