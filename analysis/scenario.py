@@ -58,7 +58,8 @@ def reached_after(
 def share_by_group(
     reached: np.ndarray, weights: np.ndarray, groups: pd.Series, *, counted: np.ndarray
 ) -> pd.DataFrame:
-    """Points and weight reached per group among ``counted`` (snapped) demand points."""
+    """Points and weight reached per group among the ``counted`` demand points (the
+    denominator: the siting scenarios pass every home, as the reach run counts them)."""
     frame = pd.DataFrame(
         {
             "group": groups.to_numpy(),

@@ -45,6 +45,21 @@ def test_existing_coverage_matches_the_reach_run(problem, wuhan_demo):
     )
 
 
+def test_before_shares_equal_the_reach_run_every_home_counted(problem, wuhan_demo):
+    """A scenario's "before" is the reach run's figure: the same homes in the denominator,
+    those off the street network included (counted, never reached)."""
+    sc = S.what_if(problem, open_sites=[])
+    ours = sc.reach_total.set_index("code")
+    theirs = wuhan_demo["reach"].by_county.set_index("code")
+    common = ours.index.intersection(theirs.index)
+    assert len(common) > 0
+    np.testing.assert_array_equal(ours.loc[common, "points"], theirs.loc[common, "points"])
+    np.testing.assert_allclose(
+        ours.loc[common, "share_before"], theirs.loc[common, "share_points"], atol=1e-12
+    )
+    assert ours["points"].sum() == len(problem.demand)  # not only the snapped ones
+
+
 @pytest.mark.parametrize("k", [1, 5, 10])
 def test_exact_equals_spopt_and_greedy_swap_within_one_percent(problem, k):
     spopt = pytest.importorskip("spopt.locate")

@@ -73,16 +73,19 @@ def scenario_from_result(
         reached_after(problem.existing, close=closed_idx, open_masks=open_masks) & problem.counted
     )
     w = problem.demand["weight"].to_numpy(dtype=float)
+    # every home is in the denominator, as in the reach run: one off the street network is
+    # counted and never reached (it cannot be, by any site)
+    every_home = np.ones(len(w), dtype=bool)
     groups = problem.demand["township_code"].replace("", "（无乡镇边界）")
-    b = share_by_group(before, w, groups, counted=problem.counted)
-    a = share_by_group(after, w, groups, counted=problem.counted)
+    b = share_by_group(before, w, groups, counted=every_home)
+    a = share_by_group(after, w, groups, counted=every_home)
     by_t = _before_after(b, a)
     by_t.insert(1, "name", [names.get(c, c) for c in b.index])
     by_t = by_t.drop(columns=["weight_before", "weight_after"])
     county = problem.demand["county_code"].replace("", "（区域外）")
     total = _before_after(
-        share_by_group(before, w, county, counted=problem.counted),
-        share_by_group(after, w, county, counted=problem.counted),
+        share_by_group(before, w, county, counted=every_home),
+        share_by_group(after, w, county, counted=every_home),
     ).drop(columns=["weight_share_before", "weight_share_after"])
     # township coverage of the layer before / after, against the same targets
     run = problem.run

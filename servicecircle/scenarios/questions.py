@@ -16,7 +16,9 @@ from servicecircle.workflows import WGS84
 
 
 def _weights(problem: SitingProblem) -> np.ndarray:
-    return np.where(problem.counted, problem.demand["weight"].to_numpy(dtype=float), 0.0)
+    """Every home's weight: shares are of all homes, as in the reach run (a home off the street
+    network is in the denominator and can never be reached)."""
+    return problem.demand["weight"].to_numpy(dtype=float)
 
 
 def _groups(problem: SitingProblem) -> np.ndarray:
